@@ -1,0 +1,18 @@
+import { loadEnvironment } from './environment';
+import { ensureServerBinary, InstallError, type ServerName } from './server-binaries';
+
+function run(): void {
+  const { cacheDir } = loadEnvironment();
+  const started = Date.now();
+  for (const name of ['temporal', 'minio'] as ServerName[]) {
+    console.log(`[setup] ${name}: ${ensureServerBinary(name, cacheDir)}`);
+  }
+  console.log(`[setup] server binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+try {
+  run();
+} catch (error) {
+  console.error(error instanceof InstallError ? `[setup] ${error.message}` : error);
+  process.exit(1);
+}
