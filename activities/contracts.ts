@@ -1,0 +1,126 @@
+/**
+ * What crosses between the workflow and its activities: keys and numbers, never weights (Temporal
+ * payloads stop at 2 MB). The workflow imports these as types only.
+ */
+import type { AmtoState, RunConfig } from '../amto';
+
+export type TrainingRole = 'master' | 'slave';
+
+export interface PrepareRunInput {
+  runId: string;
+  config: RunConfig;
+}
+
+export interface PreparedRun {
+  /** The current checkpoint of every task before round 1. */
+  initialCheckpoints: string[];
+  splitManifestKey: string;
+  datasetName: string;
+  trainSizes: number[];
+  validationSizes: number[];
+  testSize: number;
+  numClasses: number;
+  /** Where checkpoint keys live, e.g. s3://amto or file:///data/amto (no trailing slash). */
+  storageUrl: string;
+}
+
+export interface TrainIntervalInput {
+  runId: string;
+  config: RunConfig;
+  round: number;
+  task: number;
+  role: TrainingRole;
+  /** The donor task whose weights the slave starts from (the task itself for the master). */
+  sourceTask: number;
+  fromCheckpoint: string;
+  /** The task's global iteration before this interval: the batch schedule and lr follow it. */
+  fromStep: number;
+  steps: number;
+}
+
+export interface TrainIntervalResult {
+  checkpoint: string;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  /** Steps done by this attempt (fewer than asked when it resumed from an in-interval checkpoint). */
+  stepsRun: number;
+  resumedFromStep: number | null;
+}
+
+/** An in-interval checkpoint, named in the activity heartbeat so a retry resumes from it. */
+export interface TrainIntervalHeartbeat {
+  stepsDone: number;
+  partialCheckpoint: string | null;
+}
+
+export type EvaluationSplit = { kind: 'validation'; task: number } | { kind: 'test' };
+
+export interface EvaluateInput {
+  runId: string;
+  config: RunConfig;
+  checkpoint: string;
+  splits: EvaluationSplit[];
+}
+
+export interface SplitScore {
+  split: EvaluationSplit;
+  loss: number;
+  accuracy: number;
+  count: number;
+}
+
+export interface WriteRunStateInput {
+  runId: string;
+  round: number;
+  document: RunStateDocument;
+}
+
+export interface ApplyRetentionInput {
+  runId: string;
+  currentRound: number;
+  keepRounds: number;
+  /** Checkpoint keys some task still points at (current, best, donor): never deleted. */
+  referenced: string[];
+}
+
+/** The run's final answer (also the workflow result). */
+export interface AmtoTrainingResult {
+  runId: string;
+  chosenTask: number;
+  harmonicAccuracy: number;
+  /** Accuracy of the chosen model on each task's validation split. */
+  validationAccuracies: number[];
+  testAccuracy: number | null;
+  rounds: number;
+  iterations: number;
+  transfersTried: number;
+  transfersAccepted: number;
+  stopReason: string;
+  /** URL of the chosen model's checkpoint (s3://bucket/key or file://…). */
+  checkpoint: string;
+}
+
+/**
+ * What `runs/<runId>/state/round-<r>.json` and `latest.json` hold: everything needed to resume the run
+ * without Temporal's history. `state.history` holds only the round's own record; the per-round
+ * documents together are the decision log.
+ */
+export interface RunStateDocument {
+  version: 1;
+  runId: string;
+  workflowId: string;
+  config: RunConfig;
+  prepared: PreparedRun;
+  state: AmtoState;
+  result: AmtoTrainingResult | null;
+}
+
+/** The activities `createActivities(deps)` provides; the workflow proxies this interface. */
+export interface AmtoActivities {
+  prepareRun(input: PrepareRunInput): Promise<PreparedRun>;
+  trainInterval(input: TrainIntervalInput): Promise<TrainIntervalResult>;
+  evaluate(input: EvaluateInput): Promise<SplitScore[]>;
+  writeRunState(input: WriteRunStateInput): Promise<void>;
+  applyRetention(input: ApplyRetentionInput): Promise<{ deleted: number }>;
+}

@@ -1,0 +1,137 @@
+import type { io } from '@tensorflow/tfjs';
+
+import { StorageError } from './errors';
+import { assertObjectKey } from './keys';
+import {
+  corruptCheckpointAt,
+  fileKey,
+  manifestFileName,
+  readListedFile,
+  requireCompleteManifest,
+  writeManifestedFiles,
+} from './manifest';
+import {
+  decodeModelArtifacts,
+  encodeModelArtifacts,
+  modelJsonFileName,
+  modelWeightsFileName,
+  toArrayBuffer,
+} from './model-artifacts-codec';
+import type { ObjectStore } from './object-store';
+import { objectUrl } from './object-url';
+
+export { CheckpointNotFoundError, CorruptCheckpointError } from './errors';
+
+/** Optimizer slots (momentum etc.) as tfjs encodes them (`tf.io.encodeWeights(await optimizer.getWeights())`). */
+export interface OptimizerState {
+  iterations: number;
+  weights: { specs: io.WeightsManifestEntry[]; data: ArrayBuffer };
+}
+
+/** Everything needed to continue training a task exactly where it stopped. */
+export interface TrainingCheckpoint {
+  /** Topology + weight specs + weight data (batch-norm statistics included). */
+  model: io.ModelArtifacts;
+  optimizer: OptimizerState | null;
+  /** The task's global iteration count (the learning-rate schedule follows it). */
+  step: number;
+  /** e.g. run, round, task, role, donor, losses; must be JSON. */
+  meta: Record<string, unknown>;
+}
+
+export const checkpointKind = 'checkpoint';
+const optimizerJsonFileName = 'optimizer.json';
+const optimizerWeightsFileName = 'optimizer.bin';
+
+/**
+ * Checkpoints under a key prefix: `model.json`, `weights.bin`, `optimizer.json` + `optimizer.bin`
+ * (when there is optimizer state) and, written last, `manifest.json` with every file's sha256 and size
+ * plus the step and meta. Loads verify every file against the manifest.
+ *
+ * Keys are write-once by convention (keys.ts): saving the same key again is what a retried activity
+ * does. Identical content is simply rewritten; different content replaces the old checkpoint (its
+ * manifest is removed first, so no reader ever loads a mix), because the retry's result is the
+ * authoritative one.
+ */
+export class CheckpointStore {
+  constructor(readonly store: ObjectStore) {}
+
+  /** Saves a checkpoint; returns its key and the bytes written (manifest included). */
+  async saveCheckpoint(key: string, checkpoint: TrainingCheckpoint): Promise<{ key: string; bytes: number }> {
+    assertObjectKey(key);
+    const what = `checkpoint "${key}"`;
+    if (!Number.isSafeInteger(checkpoint.step) || checkpoint.step < 0) {
+      throw new StorageError(`${what}: step must be a whole number >= 0 (got ${String(checkpoint.step)})`);
+    }
+    const files = encodeModelArtifacts(checkpoint.model, what);
+    if (checkpoint.optimizer !== null) {
+      const { iterations, weights } = checkpoint.optimizer;
+      if (!Number.isSafeInteger(iterations) || iterations < 0) {
+        throw new StorageError(
+          `${what}: optimizer.iterations must be a whole number >= 0 (got ${String(iterations)})`,
+        );
+      }
+      files[optimizerJsonFileName] = Buffer.from(JSON.stringify({ iterations, specs: weights.specs }));
+      files[optimizerWeightsFileName] = new Uint8Array(weights.data);
+    }
+    const { bytes } = await writeManifestedFiles(this.store, key, checkpointKind, files, {
+      step: checkpoint.step,
+      meta: jsonCopy(checkpoint.meta, `${what}: meta`),
+    });
+    return { key, bytes };
+  }
+
+  /** Loads and verifies a checkpoint; throws CheckpointNotFoundError or CorruptCheckpointError. */
+  async loadCheckpoint(key: string): Promise<TrainingCheckpoint> {
+    assertObjectKey(key);
+    const corrupt = corruptCheckpointAt(key);
+    const manifest = await requireCompleteManifest(this.store, key, corrupt);
+    if (manifest.kind !== checkpointKind) {
+      throw new StorageError(
+        `"${key}" holds a ${manifest.kind}, not a training checkpoint (it has no step or optimizer state)`,
+      );
+    }
+    const read = (name: string): Promise<Uint8Array> =>
+      readListedFile(this.store, key, manifest, name, corrupt);
+    const [modelJson, weights] = await Promise.all([read(modelJsonFileName), read(modelWeightsFileName)]);
+    const model = decodeModelArtifacts(modelJson, weights, key);
+
+    let optimizer: OptimizerState | null = null;
+    if (Object.hasOwn(manifest.files, optimizerJsonFileName)) {
+      const [header, data] = await Promise.all([read(optimizerJsonFileName), read(optimizerWeightsFileName)]);
+      const parsed = JSON.parse(Buffer.from(header).toString('utf8')) as {
+        iterations: number;
+        specs: io.WeightsManifestEntry[];
+      };
+      optimizer = {
+        iterations: parsed.iterations,
+        weights: { specs: parsed.specs, data: toArrayBuffer(data) },
+      };
+    }
+    const { step, meta } = manifest.attributes as { step?: unknown; meta?: unknown };
+    if (typeof step !== 'number' || meta === null || typeof meta !== 'object') {
+      throw corrupt(fileKey(key, manifestFileName), 'the manifest has no step or meta');
+    }
+    return { model, optimizer, step, meta: meta as Record<string, unknown> };
+  }
+
+  /** True when a complete checkpoint (one with a manifest) exists under `key`. */
+  async checkpointExists(key: string): Promise<boolean> {
+    assertObjectKey(key);
+    return this.store.exists(fileKey(key, manifestFileName));
+  }
+
+  /** `s3://<bucket>/<key>`, for run results and logs. */
+  checkpointUrl(key: string): string {
+    return objectUrl(this.store, key);
+  }
+}
+
+/** A JSON-only deep copy, so what is stored is exactly what will be read back. */
+function jsonCopy(value: Record<string, unknown>, what: string): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  } catch (error) {
+    throw new StorageError(`${what} must be plain JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,129 @@
+import { ObjectNotFoundError, RunNotFoundError, StorageError } from './errors';
+import { assertRunId, runStateKey } from './keys';
+import type { ObjectStore } from './object-store';
+
+/** A run-state document as stored: the caller's `state` plus where and when it was written. */
+export interface RunStateRecord<State = unknown> {
+  format: 'amto-run-state';
+  version: 1;
+  runId: string;
+  round: number;
+  /** ISO-8601 time of the write. */
+  writtenAt: string;
+  state: State;
+}
+
+export interface RunSummary {
+  runId: string;
+  /** null when the run has objects (e.g. initial checkpoints) but no round state yet. */
+  latestRound: number | null;
+  updatedAt: string | null;
+}
+
+/** How many known run ids a RunNotFoundError lists. */
+const runsNamedInErrors = 20;
+
+/**
+ * Run state after each round (DESIGN §5): everything needed to resume without Temporal's history.
+ * `runs/<runId>/state/round-<r>.json` is written first, then `latest.json`, so latest never points at
+ * a round whose own copy is missing.
+ */
+export class RunStateStore {
+  constructor(readonly store: ObjectStore) {}
+
+  async writeRunState<State>(
+    runId: string,
+    round: number,
+    state: State,
+  ): Promise<{ key: string; latestKey: string; latestUpdated: boolean }> {
+    const key = runStateKey(runId, round);
+    const latestKey = runStateKey(runId);
+    const record: RunStateRecord<State> = {
+      format: 'amto-run-state',
+      version: 1,
+      runId,
+      round,
+      writtenAt: new Date().toISOString(),
+      state,
+    };
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
+    } catch (error) {
+      throw new StorageError(
+        `run state of "${runId}" round ${round} must be plain JSON: ${(error as Error).message}`,
+      );
+    }
+    await this.store.putObject(key, bytes);
+    // A late retry of an older round (a zombie activity attempt) must not move latest backwards.
+    const current = await this.readRecord(latestKey);
+    const latestUpdated = current === undefined || current.round <= round;
+    if (latestUpdated) await this.store.putObject(latestKey, bytes);
+    return { key, latestKey, latestUpdated };
+  }
+
+  /** The newest run state; throws RunNotFoundError (naming the runs that do exist) when there is none. */
+  async loadLatestRunState<State = unknown>(runId: string): Promise<RunStateRecord<State>> {
+    assertRunId(runId);
+    const record = await this.readRecord<State>(runStateKey(runId));
+    if (record !== undefined) return record;
+    const known = (await this.listRuns()).map((run) => run.runId);
+    const shown = known.slice(0, runsNamedInErrors).join(', ');
+    throw new RunNotFoundError(
+      `run "${runId}" has no saved state in ${this.store.location} (looked for ${runStateKey(runId)}). ` +
+        (known.length === 0
+          ? 'No runs are stored there.'
+          : `Stored runs: ${shown}${known.length > runsNamedInErrors ? `, … (${known.length} in all)` : ''}.`) +
+        ' Check the run id and MINIO_ENDPOINT / MINIO_BUCKET.',
+    );
+  }
+
+  /** The state written for one round; throws RunNotFoundError when that round has none. */
+  async loadRunState<State = unknown>(runId: string, round: number): Promise<RunStateRecord<State>> {
+    const key = runStateKey(runId, round);
+    const record = await this.readRecord<State>(key);
+    if (record === undefined) {
+      throw new RunNotFoundError(
+        `run "${runId}" has no state for round ${round} in ${this.store.location} (${key})`,
+      );
+    }
+    return record;
+  }
+
+  /** Every run in the store with its latest round and update time, newest first. */
+  async listRuns(): Promise<RunSummary[]> {
+    const prefixes = await this.store.listPrefixes('runs/');
+    const runs = await Promise.all(
+      prefixes.map(async (prefix): Promise<RunSummary> => {
+        const runId = prefix.slice('runs/'.length, -1);
+        const latest = await this.readRecord(`${prefix}state/latest.json`);
+        return { runId, latestRound: latest?.round ?? null, updatedAt: latest?.writtenAt ?? null };
+      }),
+    );
+    return runs.sort(
+      (a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? '') || a.runId.localeCompare(b.runId),
+    );
+  }
+
+  private async readRecord<State>(key: string): Promise<RunStateRecord<State> | undefined> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.store.getObject(key);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return undefined;
+      throw error;
+    }
+    let record: RunStateRecord<State>;
+    try {
+      record = JSON.parse(Buffer.from(bytes).toString('utf8')) as RunStateRecord<State>;
+    } catch (error) {
+      throw new StorageError(
+        `run state ${key} in ${this.store.location} is not valid JSON: ${(error as Error).message}`,
+      );
+    }
+    if (record?.format !== 'amto-run-state' || typeof record.round !== 'number') {
+      throw new StorageError(`${key} in ${this.store.location} is not an amto run-state document`);
+    }
+    return record;
+  }
+}

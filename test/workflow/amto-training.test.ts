@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import {
+  applyRound,
+  initialState,
+  isFinished,
+  parseRunConfig,
+  planRound,
+  type AmtoState,
+  type RunConfig,
+  type RunConfigInput,
+  type TransferDecision,
+} from '../../amto';
+import { loadEnvironment } from '../../infra/environment';
+import { progressQuery, stopUpdate } from '../../workflows/messages';
+import { amtoTraining } from '../../workflows';
+import {
+  createMockActivities,
+  scriptedPreparedRun,
+  scriptedTrainResult,
+  type MockRecorder,
+} from './mock-activities';
+
+const { temporal } = loadEnvironment();
+Runtime.install({ logger: new DefaultLogger('WARN') });
+let bundle: WorkflowBundleWithSourceMap;
+let connection: Connection;
+let client: Client;
+
+before(async () => {
+  bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+  });
+  connection = await Connection.connect({ address: temporal.address });
+  client = new Client({ connection, namespace: temporal.namespace });
+});
+
+after(async () => {
+  await connection.close();
+});
+
+/** Runs `body` while a control worker (workflow + light activities) and master/slave workers poll unique queues. */
+async function withWorkers<T>(
+  recorder: MockRecorder,
+  body: (queues: { control: string; master: string; slave: string }) => Promise<T>,
+): Promise<T> {
+  const id = randomUUID();
+  const queues = { control: `wf-${id}`, master: `wf-${id}-master`, slave: `wf-${id}-slave` };
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  try {
+    const activities = createMockActivities(recorder);
+    const workers = await Promise.all([
+      Worker.create({
+        connection: nativeConnection,
+        taskQueue: queues.control,
+        workflowBundle: bundle,
+        activities,
+      }),
+      Worker.create({ connection: nativeConnection, taskQueue: queues.master, activities }),
+      Worker.create({ connection: nativeConnection, taskQueue: queues.slave, activities }),
+    ]);
+    let result: T | undefined;
+    const done = body(queues).finally(() => workers.forEach((worker) => worker.shutdown()));
+    await Promise.all([...workers.map((worker) => worker.run()), done.then((value) => (result = value))]);
+    return result as T;
+  } finally {
+    await nativeConnection.close();
+  }
+}
+
+function configFor(
+  queues: { master: string; slave: string },
+  overrides: Partial<RunConfigInput> = {},
+): RunConfigInput {
+  return {
+    runId: `wf-${randomUUID().slice(0, 8)}`,
+    seed: 7,
+    dataset: { kind: 'fashion-mnist', subset: 1000 },
+    tasks: 3,
+    interval: 10,
+    maxIterations: 50,
+    earlyStopping: { patience: 20 },
+    queues: { master: queues.master, slave: queues.slave },
+    ...overrides,
+  };
+}
+
+/** The same run computed directly with amto/'s step function and the scripted results. */
+function expectedRun(config: RunConfig): { state: AmtoState; decisions: TransferDecision[][] } {
+  let state = initialState(config, scriptedPreparedRun(config.tasks).initialCheckpoints);
+  const decisions: TransferDecision[][] = [];
+  while (!isFinished(state)) {
+    const plan = planRound(state, config);
+    const results = plan.assignments.map((assignment) => ({
+      task: assignment.task,
+      master: scriptedTrainResult({
+        round: plan.round + 1,
+        task: assignment.task,
+        role: 'master',
+        sourceTask: assignment.task,
+      }),
+      slave:
+        assignment.donor === null
+          ? null
+          : scriptedTrainResult({
+              round: plan.round + 1,
+              task: assignment.task,
+              role: 'slave',
+              sourceTask: assignment.donor,
+            }),
+    }));
+    const applied = applyRound(state, config, plan, results);
+    state = applied.state;
+    decisions.push(applied.decisions);
+  }
+  return { state, decisions };
+}
+
+function parsed(input: RunConfigInput): RunConfig {
+  const result = parseRunConfig(input);
+  assert.ok(result.ok, result.ok ? '' : result.problems.join('; '));
+  return result.config;
+}
+
+describe('amtoTraining workflow (mocked activities, real dev server)', () => {
+  test('donors, decisions, RL values and the result equal amto/ step by step', async () => {
+    const recorder: MockRecorder = { trained: [], documents: [] };
+    await withWorkers(recorder, async (queues) => {
+      const input = configFor(queues);
+      const config = parsed(input);
+      const result = await client.workflow.execute(amtoTraining, {
+        taskQueue: queues.control,
+        workflowId: `amto-test-${randomUUID()}`,
+        args: [input],
+      });
+      const expected = expectedRun(config);
+      const roundDocs = recorder.documents.filter((doc) => doc.result === null);
+      assert.equal(roundDocs.length, 5);
+      roundDocs.forEach((doc, round) => {
+        assert.deepEqual(
+          doc.state.history.at(-1)?.decisions,
+          expected.decisions[round],
+          `round ${round + 1}`,
+        );
+      });
+      const finalDoc = recorder.documents.at(-1);
+      assert.deepEqual(
+        finalDoc?.state.tasks.map((task) => task.relationship),
+        expected.state.tasks.map((task) => task.relationship),
+      );
+      assert.equal(result.rounds, 5);
+      assert.equal(result.iterations, 50);
+      assert.equal(result.stopReason, 'budget');
+      assert.equal(result.transfersTried, 15);
+      assert.equal(result.transfersAccepted, expected.state.transfersAccepted);
+      assert.equal(result.validationAccuracies.length, 3);
+      assert.ok(result.checkpoint.startsWith('s3://mock/'));
+      // Every slave started from its donor's current checkpoint, with the round's shared step window.
+      const slaves = recorder.trained.filter((input) => input.role === 'slave');
+      assert.equal(slaves.length, 15);
+      for (const slave of slaves) assert.notEqual(slave.sourceTask, slave.task);
+    });
+  });
+
+  test('STO (tasks: 1) trains masters only', async () => {
+    const recorder: MockRecorder = { trained: [], documents: [] };
+    await withWorkers(recorder, async (queues) => {
+      const result = await client.workflow.execute(amtoTraining, {
+        taskQueue: queues.control,
+        workflowId: `amto-test-${randomUUID()}`,
+        args: [configFor(queues, { tasks: 1, maxIterations: 30 })],
+      });
+      assert.equal(result.rounds, 3);
+      assert.equal(result.transfersTried, 0);
+      assert.ok(recorder.trained.every((input) => input.role === 'master'));
+    });
+  });
+
+  test('stop mid-run finishes the round in flight, then selects', async () => {
+    let releaseRound2: () => void = () => undefined;
+    const round2Started = new Promise<void>((resolve) => {
+      releaseRound2 = resolve;
+    });
+    let allowFinish: () => void = () => undefined;
+    const finishAllowed = new Promise<void>((resolve) => {
+      allowFinish = resolve;
+    });
+    const recorder: MockRecorder = {
+      trained: [],
+      documents: [],
+      beforeTrainReturns: async (input) => {
+        if (input.round === 2) {
+          releaseRound2();
+          await finishAllowed;
+        }
+      },
+    };
+    await withWorkers(recorder, async (queues) => {
+      const handle = await client.workflow.start(amtoTraining, {
+        taskQueue: queues.control,
+        workflowId: `amto-test-${randomUUID()}`,
+        args: [configFor(queues, { maxIterations: 1000 })],
+      });
+      await round2Started;
+      const progress = await handle.query(progressQuery);
+      assert.equal(progress.round, 1);
+      assert.equal(progress.phase, 'training');
+      const { finishingRound } = await handle.executeUpdate(stopUpdate);
+      assert.equal(finishingRound, 2);
+      allowFinish();
+      const result = await handle.result();
+      assert.equal(result.stopReason, 'stopped-by-user');
+      assert.equal(result.rounds, 2);
+      assert.equal(recorder.trained.filter((input) => input.round === 3).length, 0);
+    });
+  });
+
+  test('continue-as-new keeps the state: same decisions as one long run', async () => {
+    const recorder: MockRecorder = { trained: [], documents: [] };
+    await withWorkers(recorder, async (queues) => {
+      const input = configFor(queues, { continueAsNewEveryRounds: 2 });
+      const workflowId = `amto-test-${randomUUID()}`;
+      const result = await client.workflow.execute(amtoTraining, {
+        taskQueue: queues.control,
+        workflowId,
+        args: [input],
+      });
+      const expected = expectedRun(parsed(input));
+      assert.equal(result.rounds, 5);
+      assert.equal(result.transfersAccepted, expected.state.transfersAccepted);
+      const roundDocs = recorder.documents.filter((doc) => doc.result === null);
+      roundDocs.forEach((doc, round) =>
+        assert.deepEqual(doc.state.history.at(-1)?.decisions, expected.decisions[round]),
+      );
+      const description = await client.workflow.getHandle(workflowId).describe();
+      assert.notEqual(description.runId, description.raw.workflowExecutionInfo?.firstRunId);
+      // Only the last run's history: 5 rounds at 2 per run means two continue-as-new hops.
+      let runs = 0;
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        assert.equal(execution.workflowId, workflowId);
+        runs += 1;
+      }
+      assert.equal(runs, 3);
+    });
+  });
+
+  test('a bad config fails at once, listing every problem', async () => {
+    const recorder: MockRecorder = { trained: [], documents: [] };
+    await withWorkers(recorder, async (queues) => {
+      const bad = {
+        dataset: { kind: 'fashion-mnist' },
+        tasks: 0,
+        interval: -1,
+        queues: { master: queues.master, slave: queues.slave },
+      } as unknown as RunConfigInput;
+      const error = await client.workflow
+        .execute(amtoTraining, {
+          taskQueue: queues.control,
+          workflowId: `amto-test-${randomUUID()}`,
+          args: [bad],
+        })
+        .then(
+          () => null,
+          (failure: unknown) => failure,
+        );
+      assert.ok(error instanceof WorkflowFailedError, String(error));
+      const cause = error.cause;
+      assert.ok(cause instanceof ApplicationFailure);
+      assert.equal(cause.type, 'InvalidRunConfig');
+      assert.equal(cause.nonRetryable, true);
+      assert.match(cause.message, /tasks/);
+      assert.match(cause.message, /interval/);
+      assert.equal(recorder.trained.length, 0);
+    });
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Scripted activities for testing the workflow's control logic (never the ML or storage): losses are a
+ * pure function of (round, task, role, source task), so the test can recompute every decision with amto/.
+ */
+import type {
+  AmtoActivities,
+  EvaluateInput,
+  PreparedRun,
+  RunStateDocument,
+  TrainIntervalInput,
+  TrainIntervalResult,
+} from '../../activities/contracts';
+
+/** A deterministic pseudo-random number in [0, 1) from integers (no shared state). */
+function noise(...values: number[]): number {
+  let h = 2166136261;
+  for (const value of values) {
+    h ^= value + 0x9e3779b9;
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return (h % 10007) / 10007;
+}
+
+export function scriptedValLoss(
+  round: number,
+  task: number,
+  role: 'master' | 'slave',
+  sourceTask: number,
+): number {
+  return 2 / round + noise(round, task, role === 'master' ? 0 : 1, sourceTask) * 0.5;
+}
+
+export function scriptedTrainResult(
+  input: Pick<TrainIntervalInput, 'round' | 'task' | 'role' | 'sourceTask'>,
+): TrainIntervalResult {
+  const valLoss = scriptedValLoss(input.round, input.task, input.role, input.sourceTask);
+  return {
+    checkpoint: `r${input.round}/t${input.task}/${input.role}`,
+    trainLoss: valLoss * 0.9,
+    valLoss,
+    valAccuracy: 1 / (1 + valLoss),
+    stepsRun: 0,
+    resumedFromStep: null,
+  };
+}
+
+export function scriptedPreparedRun(tasks: number): PreparedRun {
+  return {
+    initialCheckpoints: Array.from({ length: tasks }, (_, task) => `r0/t${task}/init`),
+    splitManifestKey: 'splits.json',
+    datasetName: 'fashion-mnist',
+    trainSizes: Array.from({ length: tasks }, () => 900),
+    validationSizes: Array.from({ length: tasks }, () => 100),
+    testSize: 50,
+    numClasses: 10,
+    storageUrl: 's3://mock',
+  };
+}
+
+export interface MockRecorder {
+  trained: TrainIntervalInput[];
+  documents: RunStateDocument[];
+  /** Awaited before each trainInterval returns: lets a test hold a round open. */
+  beforeTrainReturns?: (input: TrainIntervalInput) => Promise<void>;
+}
+
+export function createMockActivities(recorder: MockRecorder): AmtoActivities {
+  return {
+    async prepareRun({ config }) {
+      return scriptedPreparedRun(config.tasks);
+    },
+    async trainInterval(input) {
+      recorder.trained.push(input);
+      await recorder.beforeTrainReturns?.(input);
+      return scriptedTrainResult(input);
+    },
+    async evaluate({ checkpoint, splits }: EvaluateInput) {
+      return splits.map((split, index) => ({
+        split,
+        loss: 1,
+        accuracy: 0.5 + noise(checkpoint.length, index, checkpoint.charCodeAt(1)) * 0.4,
+        count: 100,
+      }));
+    },
+    async writeRunState({ document }) {
+      recorder.documents.push(document);
+    },
+    async applyRetention() {
+      return { deleted: 0 };
+    },
+  };
+}
