@@ -51,6 +51,8 @@ export interface TrainIntervalResult {
 /** An in-interval checkpoint, named in the activity heartbeat so a retry resumes from it. */
 export interface TrainIntervalHeartbeat {
   stepsDone: number;
+  /** Sum of the per-step training losses so far, so a resumed interval reports the exact mean. */
+  lossSum: number;
   partialCheckpoint: string | null;
 }
 

@@ -5,6 +5,7 @@
  * cross-field checks, so always go through `parseRunConfig`.
  */
 import { z } from 'zod';
+import { describeIssues, isPlainObject, valueAt } from './config-problems';
 import { randomValidationSize, smallestTrainSize } from './splits';
 
 // Field builders. Each rule sentence is the field's error message, so a problem reads
@@ -279,43 +280,6 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 
 export type RunConfigParseResult = { ok: true; config: RunConfig } | { ok: false; problems: string[] };
 
-type PathSegment = PropertyKey;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function formatPath(path: readonly PathSegment[]): string {
-  if (path.length === 0) return 'config';
-  return path
-    .map((segment, i) =>
-      typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
-    )
-    .join('');
-}
-
-function valueAt(input: unknown, path: readonly PathSegment[]): unknown {
-  let value = input;
-  for (const segment of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[segment];
-  }
-  return value;
-}
-
-/** A short rendering of a user's value: strings quoted, lists in JSON, numbers as themselves (JSON prints Infinity as null). */
-function show(value: unknown): string {
-  let text = isRecord(value) ? 'an object' : String(value);
-  if (typeof value === 'string' || Array.isArray(value)) {
-    try {
-      text = JSON.stringify(value);
-    } catch {
-      // A list JSON cannot print (it holds a bigint) keeps its String() form.
-    }
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 const sectionSchemas: Record<string, { shape: object }> = {
   model: modelSchema,
   split: splitSchema,
@@ -328,7 +292,7 @@ const sectionSchemas: Record<string, { shape: object }> = {
 };
 
 /** The field names allowed in the object at `path` (the config is two levels deep). */
-function allowedFields(path: readonly PathSegment[], input: unknown): string[] {
+function allowedFields(path: readonly PropertyKey[], input: unknown): string[] {
   const [first] = path;
   if (first === undefined) return Object.keys(runConfigShape);
   if (first === 'dataset') {
@@ -339,43 +303,9 @@ function allowedFields(path: readonly PathSegment[], input: unknown): string[] {
   return schema === undefined ? [] : Object.keys(schema.shape);
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
-function unknownFieldProblem(path: readonly PathSegment[], key: string, input: unknown): string {
-  const allowed = allowedFields(path, input);
-  const near = allowed.find(
-    (name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2,
-  );
-  const hint = near === undefined ? '' : `; did you mean "${near}"?`;
-  return `${formatPath([...path, key])}: unknown field${hint} (allowed here: ${allowed.join(', ')})`;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => unknownFieldProblem(issue.path, key, input));
-  }
-  const value = valueAt(input, issue.path);
-  const where = formatPath(issue.path);
-  if (issue.path.length === 0) return [`config: must be a JSON object (got ${show(value)})`];
-  return value === undefined
-    ? [`${where}: is required; it ${issue.message}`]
-    : [`${where}: ${issue.message} (got ${show(value)})`];
-}
-
 /** Each top-level field of the input that is valid on its own, with its defaults (for cross-field checks). */
 function validTopLevelFields(input: unknown): Partial<RunConfig> {
-  if (!isRecord(input)) return {};
+  if (!isPlainObject(input)) return {};
   const fields: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(runConfigShape)) {
     const result = schema.safeParse(input[name]);
@@ -455,7 +385,7 @@ function crossFieldProblems(config: Partial<RunConfig>): string[] {
 export function parseRunConfig(input: unknown): RunConfigParseResult {
   const parsed = runConfigSchema.safeParse(input);
   const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue, input))),
+    ...(parsed.success ? [] : describeIssues(parsed.error.issues, input, allowedFields)),
     ...crossFieldProblems(validTopLevelFields(input)),
   ];
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data };

@@ -1,8 +1,9 @@
 import { type Command } from './command';
 import { infraCommand } from './commands/infra';
+import { workerCommand } from './commands/worker';
 import { UsageError } from './usage-error';
 
-const commands: Command[] = [infraCommand];
+const commands: Command[] = [workerCommand, infraCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

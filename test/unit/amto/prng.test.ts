@@ -114,6 +114,16 @@ describe('RandomStream draws', () => {
     assert.ok(statistic < chiSquareCritical(9), `chi-square ${statistic} ≥ ${chiSquareCritical(9)}`);
   });
 
+  test('nextInt is uniform for bounds beyond 2^21 too (3·10^9 in 3 bins, 30,000 draws, significance 0.001)', () => {
+    const stream = createStream(5, 'uniformity', 2);
+    const counts = [0, 0, 0];
+    const draws = 30_000;
+    for (let i = 0; i < draws; i++) counts[Math.floor(stream.nextInt(3e9) / 1e9)]! += 1;
+    const statistic = chiSquareStatistic(counts, [draws / 3, draws / 3, draws / 3]);
+    assert.ok(statistic < chiSquareCritical(2), `chi-square ${statistic} ≥ ${chiSquareCritical(2)}`);
+    assert.ok(stream.nextInt(2 ** 32) < 2 ** 32);
+  });
+
   test('nextInt rejects bounds outside [1, 2^32]', () => {
     const stream = createStream(1, 'bounds');
     for (const bad of [0, -3, 2.5, 2 ** 32 + 1, Number.NaN]) {

@@ -1,0 +1,14 @@
+import type { CheckpointStore } from '../storage/checkpoint-store';
+import type { ObjectStore } from '../storage/object-store';
+import type { RunStateStore } from '../storage/run-state-store';
+
+/** What the activities need from the process that hosts them (a worker, or a test). */
+export interface ActivityDeps {
+  store: ObjectStore;
+  checkpoints: CheckpointStore;
+  runStates: RunStateStore;
+  /** Local cache for datasets fetched from the object store. */
+  cacheDir: string;
+  /** Seconds between heartbeats of a training interval. */
+  heartbeatSeconds?: number;
+}

@@ -1,0 +1,63 @@
+import { loadEnvironment } from '../../infra/environment';
+import { BACKEND_REQUESTS, type BackendRequest } from '../../ml/backend';
+import { runWorker } from '../../workers/run-worker';
+import { WORKER_ROLES, defaultTaskQueue, type WorkerRole } from '../../workers/worker-role';
+import { parseCommandArgs, type Command } from '../command';
+import { UsageError } from '../usage-error';
+
+const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME] [--backend auto|tensorflow|wasm|cpu] [--device N]
+
+  --role        control: runs the amtoTraining workflow and light activities (queue "${defaultTaskQueue.control}")
+                master:  trains task masters (queue "${defaultTaskQueue.master}")
+                slave:   trains task slaves  (queue "${defaultTaskQueue.slave}")
+  --task-queue  poll another queue, e.g. amto-master-0 to pin a computing unit (config queues.computingUnits)
+  --backend     TensorFlow.js backend (default auto: tfjs-node-gpu when it loads, else WASM, else CPU)
+  --device      GPU index for this worker (sets CUDA_VISIBLE_DEVICES)
+
+Runs until SIGINT/SIGTERM, then shuts down gracefully. Start one per GPU, on any machine that reaches
+Temporal (TEMPORAL_ADDRESS) and the object store (MINIO_ENDPOINT).`;
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'run a control, master or slave worker',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(this, argv, {
+      role: { type: 'string' },
+      'task-queue': { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      device: { type: 'string' },
+    });
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    if (positionals.length > 0)
+      throw new UsageError(`amto worker: unexpected argument "${positionals[0]}"\n\n${usage}`);
+    const role = values.role;
+    if (role === undefined || !(WORKER_ROLES as readonly string[]).includes(role)) {
+      throw new UsageError(`amto worker: --role must be one of ${WORKER_ROLES.join(', ')}\n\n${usage}`);
+    }
+    const backend = values.backend as string;
+    if (!(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
+      throw new UsageError(
+        `amto worker: --backend must be one of ${BACKEND_REQUESTS.join(', ')} (got "${backend}")`,
+      );
+    }
+    let device: number | undefined;
+    if (values.device !== undefined) {
+      device = Number(values.device);
+      if (!Number.isInteger(device) || device < 0) {
+        throw new UsageError(`amto worker: --device must be a GPU index ≥ 0 (got "${values.device}")`);
+      }
+    }
+    await runWorker({
+      role: role as WorkerRole,
+      environment: loadEnvironment(),
+      taskQueue: values['task-queue'],
+      backend: backend as BackendRequest,
+      device,
+    });
+    return 0;
+  },
+};

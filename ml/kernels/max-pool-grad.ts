@@ -1,0 +1,125 @@
+import {
+  backend_util,
+  MaxPoolGrad,
+  type KernelFunc,
+  type MaxPoolGradAttrs,
+  type MaxPoolGradInputs,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { requireInput, requireRank4 } from './kernel-inputs';
+import { scatterPoolWindowTaps } from './pool-window-scatter';
+import type { WasmKernelReplacement } from './wasm-kernel-replacement';
+import { withWasmKernelScope, type WasmKernelScope } from './wasm-kernel-scope';
+
+/**
+ * tfjs-backend-wasm 4.22's MaxPoolGrad is wrong whenever a window's maximum is negative (it routes the
+ * gradient to the window's first element or drops it; its MaxPoolWithArgmax has the same flaw) and is
+ * a slow scalar loop. Here each window tap is compared with the pooled output, and the gradient goes to
+ * the first tap in row-major order that holds the maximum — the CPU backend's and TensorFlow's choice —
+ * then flows back to the input through `scatterPoolWindowTaps`.
+ */
+function maxPoolGrad(
+  native: KernelFunc,
+  args: { inputs: MaxPoolGradInputs; backend: BackendWasm; attrs: MaxPoolGradAttrs },
+): TensorInfo | TensorInfo[] {
+  const dy = requireInput(args.inputs, 'dy', MaxPoolGrad);
+  const x = requireInput(args.inputs, 'input', MaxPoolGrad);
+  const y = requireInput(args.inputs, 'output', MaxPoolGrad);
+  if (x.dtype !== 'float32') return native(args as unknown as Parameters<KernelFunc>[0]);
+  const { filterSize, strides, pad, dimRoundingMode } = args.attrs;
+  const info = backend_util.computePool2DInfo(
+    requireRank4(x, 'input', MaxPoolGrad),
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+  const { effectiveFilterHeight: filterHeight, effectiveFilterWidth: filterWidth } = info;
+
+  return withWasmKernelScope(args.backend, (scope) => {
+    // Pad with the lowest float, not −∞: taps are read by a one-hot convolution, and −∞·0 would be NaN.
+    // A padded position then never equals a window maximum.
+    const padBottom = Math.max(
+      padInfo.bottom,
+      (outHeight - 1) * strideHeight + filterHeight - inHeight - padInfo.top,
+    );
+    const padRight = Math.max(
+      padInfo.right,
+      (outWidth - 1) * strideWidth + filterWidth - inWidth - padInfo.left,
+    );
+    const needsPadding = padInfo.top > 0 || padInfo.left > 0 || padBottom > 0 || padRight > 0;
+    const padded = needsPadding
+      ? scope.run(
+          'PadV2',
+          { x },
+          {
+            paddings: [
+              [0, 0],
+              [padInfo.top, Math.max(padBottom, 0)],
+              [padInfo.left, Math.max(padRight, 0)],
+              [0, 0],
+            ],
+            constantValue: -FLOAT32_MAX,
+          },
+        )
+      : x;
+    const zeros = scope.run('Fill', {}, { shape: dy.shape, value: 0, dtype: 'float32' });
+    let unclaimed = dy; // gradient of the windows whose maximum no earlier tap has claimed
+    const tapGradients: TensorInfo[][] = [];
+    for (let i = 0; i < filterHeight; i++) {
+      const row: TensorInfo[] = [];
+      for (let j = 0; j < filterWidth; j++) {
+        const tap = readWindowTap(
+          scope,
+          padded,
+          [filterHeight, filterWidth, inChannels],
+          [i, j],
+          [strideHeight, strideWidth],
+        );
+        const isMax = scope.run('Equal', { a: tap, b: y });
+        scope.free(tap);
+        row.push(scope.run('Select', { condition: isMax, t: unclaimed, e: zeros }));
+        const isLastTap = i === filterHeight - 1 && j === filterWidth - 1;
+        if (!isLastTap) {
+          const stillUnclaimed = scope.run('Select', { condition: isMax, t: zeros, e: unclaimed });
+          if (unclaimed !== dy) scope.free(unclaimed);
+          unclaimed = stillUnclaimed;
+        }
+        scope.free(isMax);
+      }
+      tapGradients.push(row);
+    }
+    return scatterPoolWindowTaps(scope, info, tapGradients);
+  });
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Element (i, j) of every pooling window, [N, Ho, Wo, C]: a strided depthwise convolution with a one-hot
+ * filter, which XNNPACK runs several times faster than the WASM StridedSlice. Exact for finite inputs
+ * (x·1 plus zeros).
+ */
+function readWindowTap(
+  scope: WasmKernelScope,
+  x: TensorInfo,
+  [filterHeight, filterWidth, channels]: [number, number, number],
+  [i, j]: [number, number],
+  strides: [number, number],
+): TensorInfo {
+  const oneHot = new Float32Array(filterHeight * filterWidth * channels);
+  oneHot.fill(1, (i * filterWidth + j) * channels, (i * filterWidth + j + 1) * channels);
+  return scope.run(
+    'DepthwiseConv2dNative',
+    { x, filter: scope.constant([filterHeight, filterWidth, channels, 1], oneHot) },
+    { strides, dilations: [1, 1], pad: 'valid' },
+  );
+}
+
+export const maxPoolGradReplacement: WasmKernelReplacement = {
+  kernelName: MaxPoolGrad,
+  replace: (native) => (args) => maxPoolGrad(native, args as unknown as Parameters<typeof maxPoolGrad>[1]),
+};

@@ -1,0 +1,80 @@
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
+import type { WasmKernelScope } from './wasm-kernel-scope';
+
+/**
+ * The input gradient of a 2-D pooling from per-tap gradients. Window tap (i, j) of output cell (p, q)
+ * reads padded-input position (p·s + i, q·s + j), so `tapGradients[i][j]` ([N, Ho, Wo, C]) flows back
+ * there. Positions are grouped by phase (row mod s, column mod s): within a phase every tap lands on a
+ * whole-cell shift of the output grid, so a phase is a sum of padded tap gradients, and interleaving
+ * the s² phases rebuilds the padded input, which is cropped to the input. No scatter, no index loop.
+ */
+export function scatterPoolWindowTaps(
+  scope: WasmKernelScope,
+  info: backend_util.Conv2DInfo,
+  tapGradients: TensorInfo[][],
+): TensorInfo {
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    strideHeight,
+    strideWidth,
+    padInfo,
+  } = info;
+  const { effectiveFilterHeight: filterHeight, effectiveFilterWidth: filterWidth } = info;
+  // Phase grid: tall enough for every shifted tap and for the padded input's rows up to the crop's end.
+  const phaseHeight = Math.max(
+    outHeight + Math.floor((filterHeight - 1) / strideHeight),
+    Math.ceil((padInfo.top + inHeight) / strideHeight),
+  );
+  const phaseWidth = Math.max(
+    outWidth + Math.floor((filterWidth - 1) / strideWidth),
+    Math.ceil((padInfo.left + inWidth) / strideWidth),
+  );
+  const phaseShape = [batchSize, phaseHeight, phaseWidth, inChannels];
+
+  const phase = (rowPhase: number, colPhase: number): TensorInfo => {
+    const terms: TensorInfo[] = [];
+    for (let i = rowPhase; i < filterHeight; i += strideHeight) {
+      for (let j = colPhase; j < filterWidth; j += strideWidth) {
+        const gradient = tapGradients[i]?.[j];
+        if (gradient === undefined) throw new Error(`pool gradient: missing tap (${i}, ${j})`);
+        const top = Math.floor(i / strideHeight);
+        const left = Math.floor(j / strideWidth);
+        const paddings = [
+          [0, 0],
+          [top, phaseHeight - outHeight - top],
+          [left, phaseWidth - outWidth - left],
+          [0, 0],
+        ];
+        const needsPadding = paddings.some(([before = 0, after = 0]) => before > 0 || after > 0);
+        terms.push(
+          needsPadding ? scope.run('PadV2', { x: gradient }, { paddings, constantValue: 0 }) : gradient,
+        );
+      }
+    }
+    if (terms.length === 0) return scope.run('Fill', {}, { shape: phaseShape, value: 0, dtype: 'float32' });
+    return terms.length === 1 ? (terms[0] as TensorInfo) : scope.runOnList('AddN', terms);
+  };
+
+  // Interleave: concatenating the column phases on the channel axis puts (v, b, c) in row-major order,
+  // i.e. column v·sw + b; stacking the row phases the same way gives row u·sh + a.
+  const rows: TensorInfo[] = [];
+  for (let a = 0; a < strideHeight; a++) {
+    const columnPhases = Array.from({ length: strideWidth }, (_, b) => phase(a, b));
+    const row =
+      columnPhases.length === 1 ? columnPhases[0]! : scope.runOnList('Concat', columnPhases, { axis: 3 });
+    rows.push(scope.reshape(row, [batchSize, phaseHeight, 1, phaseWidth * strideWidth * inChannels]));
+  }
+  const stacked = rows.length === 1 ? rows[0]! : scope.runOnList('Concat', rows, { axis: 2 });
+  const padded = scope.reshape(stacked, [
+    batchSize,
+    phaseHeight * strideHeight,
+    phaseWidth * strideWidth,
+    inChannels,
+  ]);
+  return scope.cropTo(padded, [0, padInfo.top, padInfo.left, 0], [batchSize, inHeight, inWidth, inChannels]);
+}

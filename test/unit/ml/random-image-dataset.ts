@@ -1,0 +1,24 @@
+import { uniformSource, type ImageDataset } from '../../../ml/datasets';
+
+/** A dataset of seeded noise images with cycling labels, for tests that only need tensors to flow. */
+export function randomImageDataset(shape: {
+  n: number;
+  height: number;
+  width: number;
+  channels: number;
+  numClasses: number;
+  seed: number;
+}): ImageDataset {
+  const { n, height, width, channels, numClasses, seed } = shape;
+  const uniform01 = uniformSource(seed);
+  return {
+    images: Float32Array.from({ length: n * height * width * channels }, () => uniform01()),
+    labels: Int32Array.from({ length: n }, (_, i) => i % numClasses),
+    n,
+    height,
+    width,
+    channels,
+    numClasses,
+    classNames: Array.from({ length: numClasses }, (_, k) => `class-${k}`),
+  };
+}

@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import type { ActivityDeps } from '../activities/activity-deps';
+import type { Environment } from '../infra/environment';
+import { CheckpointStore } from '../storage/checkpoint-store';
+import { createObjectStore } from '../storage/create-object-store';
+import { RunStateStore } from '../storage/run-state-store';
+import { registerS3Router } from '../storage/s3-io-handler';
+
+/** The activities' dependencies from the environment: the configured object store and the local cache. */
+export function createActivityDeps(environment: Environment): ActivityDeps {
+  const store = createObjectStore({ minio: environment.minio });
+  // Pretrained weights and exported models can then be named by s3:// URLs in tfjs calls.
+  registerS3Router(store);
+  return {
+    store,
+    checkpoints: new CheckpointStore(store),
+    runStates: new RunStateStore(store),
+    cacheDir: join(environment.cacheDir, 'datasets'),
+  };
+}

@@ -1,0 +1,50 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/create-activities';
+import type { Environment } from '../infra/environment';
+import { selectBackend, type BackendRequest } from '../ml/backend';
+import { createActivityDeps } from './create-deps';
+import { defaultTaskQueue, type WorkerRole } from './worker-role';
+
+export interface WorkerOptions {
+  role: WorkerRole;
+  environment: Environment;
+  taskQueue?: string;
+  backend: BackendRequest;
+  /** GPU index for this worker (one model per device); sets CUDA_VISIBLE_DEVICES before TensorFlow loads. */
+  device?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs one worker until SIGINT/SIGTERM, then shuts down gracefully (the activity in flight gets the grace
+ * time to finish; otherwise Temporal retries it elsewhere from its last in-interval checkpoint).
+ * control: the workflow and the light activities; master/slave: training, one activity at a time.
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { role, environment } = options;
+  if (options.device !== undefined) process.env.CUDA_VISIBLE_DEVICES = String(options.device);
+  const backend = await selectBackend(options.backend, { log });
+  const taskQueue = options.taskQueue ?? defaultTaskQueue[role];
+  const connection = await NativeConnection.connect({ address: environment.temporal.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: environment.temporal.namespace,
+      taskQueue,
+      activities: createActivities(createActivityDeps(environment)),
+      ...(role === 'control'
+        ? { workflowsPath: require.resolve('../workflows'), maxConcurrentActivityTaskExecutions: 4 }
+        : // One model per device: a training worker runs one interval at a time.
+          { maxConcurrentActivityTaskExecutions: 1 }),
+      shutdownGraceTime: '20 seconds',
+    });
+    log(
+      `[worker] ${role} worker polling task queue "${taskQueue}" on ${backend.backend} (${environment.temporal.address})`,
+    );
+    await worker.run();
+    log(`[worker] ${role} worker stopped`);
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,9 @@
+export const WORKER_ROLES = ['control', 'master', 'slave'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+/** Default task queues; `--task-queue amto-master-0` pins a worker to one computing unit. */
+export const defaultTaskQueue: Record<WorkerRole, string> = {
+  control: 'amto',
+  master: 'amto-master',
+  slave: 'amto-slave',
+};
