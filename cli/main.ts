@@ -1,9 +1,32 @@
 import { type Command } from './command';
+import { demoCommand } from './commands/demo';
+import { exportCommand } from './commands/export';
 import { infraCommand } from './commands/infra';
+import { listCommand } from './commands/list';
+import { modelsCommand } from './commands/models';
+import { reportCommand } from './commands/report';
+import { resumeCommand } from './commands/resume';
+import { pauseCommand, stopCommand, unpauseCommand } from './commands/run-control';
+import { runCommand } from './commands/run';
+import { statusCommand } from './commands/status';
 import { workerCommand } from './commands/worker';
 import { UsageError } from './usage-error';
 
-const commands: Command[] = [workerCommand, infraCommand];
+const commands: Command[] = [
+  demoCommand,
+  runCommand,
+  statusCommand,
+  listCommand,
+  stopCommand,
+  pauseCommand,
+  unpauseCommand,
+  resumeCommand,
+  reportCommand,
+  exportCommand,
+  modelsCommand,
+  workerCommand,
+  infraCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

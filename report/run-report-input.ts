@@ -11,7 +11,8 @@ export interface RunReportTaskRound {
   accepted: boolean;
   masterValLoss: number;
   slaveValLoss: number | null;
-  masterValAccuracy: number;
+  /** null when not recorded (the run state keeps only the kept model's accuracy). */
+  masterValAccuracy: number | null;
   slaveValAccuracy: number | null;
   /** RL_m after this round's update, one entry per task. */
   relationship: number[];

@@ -74,7 +74,8 @@ function checkTaskRound(
   if (entry.slaveValLoss !== null && !isFiniteNumber(entry.slaveValLoss)) {
     problems.push(`${field}.slaveValLoss: must be null or a finite number (got ${show(entry.slaveValLoss)})`);
   }
-  requireAccuracy(problems, `${field}.masterValAccuracy`, entry.masterValAccuracy);
+  if (entry.masterValAccuracy !== null)
+    requireAccuracy(problems, `${field}.masterValAccuracy`, entry.masterValAccuracy);
   if (entry.slaveValAccuracy !== null)
     requireAccuracy(problems, `${field}.slaveValAccuracy`, entry.slaveValAccuracy);
   if (!Array.isArray(entry.relationship) || entry.relationship.length !== tasks) {

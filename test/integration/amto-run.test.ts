@@ -6,9 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { RunConfigInput, TransferDecision } from '../../amto';
-import type { AmtoTrainingResult, RunStateDocument, TrainIntervalResult } from '../../activities/contracts';
+import type {
+  AmtoTrainingResult,
+  RunStateDocument,
+  TrainIntervalHeartbeat,
+  TrainIntervalResult,
+} from '../../activities/contracts';
 import { loadEnvironment } from '../../infra/environment';
 import { selectBackend } from '../../ml/backend';
 import { loadFashionMnist, selectSamples } from '../../ml/datasets';
@@ -55,6 +60,16 @@ function decisionsOf(documents: RunStateDocument[]): TransferDecision[][] {
 function mean(values: (number | null)[]): number {
   const finite = values.filter((value): value is number => value !== null);
   return finite.reduce((sum, value) => sum + value, 0) / finite.length;
+}
+
+async function masterHeartbeatNamesCheckpoint(handle: WorkflowHandle): Promise<boolean> {
+  const { raw } = await handle.describe();
+  return (raw.pendingActivities ?? []).some((activity) => {
+    const data = activity.heartbeatDetails?.payloads?.[0]?.data;
+    if (!data || data.length === 0) return false;
+    const details = JSON.parse(Buffer.from(data).toString('utf8')) as Partial<TrainIntervalHeartbeat>;
+    return details.partialCheckpoint?.includes('/partial/master/') === true;
+  });
 }
 
 before(async () => {
@@ -136,14 +151,14 @@ describe('AMTO on real workers, WASM and MinIO', () => {
       workflowId,
       args: [configFor(runId, 40)],
     });
-    // Wait for a master's first in-interval checkpoint of round 1, then kill the master worker.
-    const partialPrefix = `runs/${runId}/r1/`;
-    const deadline = Date.now() + 180_000;
-    while (
-      !(await deps.store.list(partialPrefix)).some((object) => object.key.includes('/partial/master/'))
-    ) {
-      assert.ok(Date.now() < deadline, 'no in-interval checkpoint appeared within 3 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    // Wait until the server holds a master heartbeat naming an in-interval checkpoint, then kill the worker.
+    const deadline = Date.now() + 240_000;
+    while (!(await masterHeartbeatNamesCheckpoint(handle))) {
+      assert.ok(
+        Date.now() < deadline,
+        'no master heartbeat named an in-interval checkpoint within 4 minutes',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await fleet.kill('master');
     fleet.restart('master');

@@ -3,12 +3,13 @@
  *   node --import tsx test/replay/record-histories.ts
  * Re-record after an intended change to the workflow's commands, and say so in the commit.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { RunConfigInput } from '../../amto';
 import { loadEnvironment } from '../../infra/environment';
+import { ensureServerBinary } from '../../infra/server-binaries';
 import { amtoTraining } from '../../workflows';
 import { startWorkerFleet } from '../helpers/worker-processes';
 
@@ -20,6 +21,7 @@ const scenarios: Array<{ name: string; config: Partial<RunConfigInput> }> = [
 
 async function run(): Promise<void> {
   const environment = loadEnvironment();
+  const temporalCli = ensureServerBinary('temporal', environment.cacheDir);
   const connection = await Connection.connect({ address: environment.temporal.address });
   const fleet = startWorkerFleet('replay');
   try {
@@ -52,10 +54,24 @@ async function run(): Promise<void> {
         runIds.push(execution.runId);
       }
       for (const [index, executionRunId] of runIds.reverse().entries()) {
-        const history = await client.workflow.getHandle(workflowId, executionRunId).fetchHistory();
+        // The Temporal CLI writes the canonical proto-JSON form that historyFromJSON reads.
+        const json = execFileSync(temporalCli, [
+          'workflow',
+          'show',
+          '--workflow-id',
+          workflowId,
+          '--run-id',
+          executionRunId,
+          '--output',
+          'json',
+          '--address',
+          environment.temporal.address,
+          '--namespace',
+          environment.temporal.namespace,
+        ]);
         const file = join(outDir, `${scenario.name}${runIds.length > 1 ? `-run${index + 1}` : ''}.json`);
-        writeFileSync(file, historyToJSON(history));
-        console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        writeFileSync(file, json);
+        console.log(`wrote ${file}`);
       }
     }
   } finally {

@@ -1,0 +1,52 @@
+import { describeModels } from '../../ml/models';
+import { parseCommandArgs, type Command } from '../command';
+import { integerFlag } from '../run-config-file';
+import { UsageError } from '../usage-error';
+
+const usage = `Usage: amto models [--input 224] [--classes 1000] [--json]
+
+Lists the model zoo with parameter counts and forward-pass GFLOPs (one image) at a square RGB input.
+
+  --input    input side in pixels (default 224)
+  --classes  output classes (default 1000)
+  --json     print a JSON array`;
+
+export const modelsCommand: Command = {
+  name: 'models',
+  summary: 'list the model zoo with parameters and GFLOPs',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(this, argv, {
+      input: { type: 'string' },
+      classes: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`amto models: unexpected argument "${positionals[0]}"`);
+    const inputSize = integerFlag('input', values.input, 8) ?? 224;
+    const classes = integerFlag('classes', values.classes, 2) ?? 1000;
+    const models = describeModels({ inputSize, classes });
+    if (values.json) {
+      console.log(JSON.stringify(models));
+      return 0;
+    }
+    const count = (value: number): string => value.toLocaleString('en-US');
+    const rows = [
+      ['ARCH', 'PARAMS', 'TRAINABLE', 'GFLOPS'],
+      ...models.map((model) => [
+        model.arch,
+        count(model.params),
+        count(model.trainableParams),
+        model.forwardGflops.toFixed(3),
+      ]),
+    ];
+    console.log(`Model zoo at ${inputSize}×${inputSize}×3, ${classes} classes:`);
+    for (const row of rows) {
+      console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(14) : cell.padStart(12))).join('  '));
+    }
+    return 0;
+  },
+};

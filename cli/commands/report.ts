@@ -1,0 +1,45 @@
+import { loadEnvironment } from '../../infra/environment';
+import { parseCommandArgs, type Command } from '../command';
+import { UsageError } from '../usage-error';
+import { defaultReportDir, writeRunReport } from '../write-run-report';
+
+const usage = `Usage: amto report <runId> [--out DIR] [--json]
+
+Writes an HTML report of a run (validation losses of masters and slaves per round, transfers, the
+relationship matrix, the final accuracies) with one PNG per chart, from the run's saved per-round
+state in the object store. Works while the run is still going (it shows the rounds so far).
+
+  --out   output directory (default ./amto-reports/<runId>/)
+  --json  print the written paths as JSON`;
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write an HTML report with charts of a run',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(this, argv, {
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    const runId = positionals[0];
+    if (runId === undefined || positionals.length > 1) {
+      throw new UsageError(`amto report: expected one runId\n\n${usage}`);
+    }
+    const files = await writeRunReport(loadEnvironment(), runId, values.out ?? defaultReportDir(runId));
+    if (values.json) {
+      console.log(JSON.stringify(files));
+      return 0;
+    }
+    if (files.skippedRounds.length > 0) {
+      console.log(
+        `Left out rounds ${files.skippedRounds.join(', ')}: a master's validation loss was not finite.`,
+      );
+    }
+    console.log(`Report: ${files.html}\nCharts: ${files.pngs.join(', ')}`);
+    return 0;
+  },
+};

@@ -1,0 +1,77 @@
+import { loadEnvironment } from '../../infra/environment';
+import type { amtoTraining } from '../../workflows/amto-training';
+import { pauseSignal, resumeSignal, stopUpdate } from '../../workflows/messages';
+import { parseCommandArgs, type Command } from '../command';
+import { requireWorkflowId } from '../run-workflows';
+import { connectTemporal } from '../temporal-client';
+import { UsageError } from '../usage-error';
+
+type Action = 'stop' | 'pause' | 'unpause';
+
+const descriptions: Record<Action, { summary: string; usage: string }> = {
+  stop: {
+    summary: 'stop a run: finish the round in flight, then select the final model',
+    usage: `Usage: amto stop <runId>
+
+Asks the run to finish the round in flight, then select and return its final model (the 'stop' update).
+Waits until the workflow has accepted the request, so a control worker must be running.`,
+  },
+  pause: {
+    summary: 'pause a run before its next round (the round in flight completes)',
+    usage: `Usage: amto pause <runId>
+
+Holds the run before its next round; the round in flight completes. Continue with 'amto unpause'.`,
+  },
+  unpause: {
+    summary: 'continue a paused run',
+    usage: `Usage: amto unpause <runId>
+
+Continues a run held by 'amto pause'. (To restart a run whose workflow died, use 'amto resume'.)`,
+  },
+};
+
+function runControlCommand(action: Action): Command {
+  const { summary, usage } = descriptions[action];
+  return {
+    name: action,
+    summary,
+    usage,
+    async run(argv) {
+      const { values, positionals } = parseCommandArgs(this, argv, {});
+      if (values.help) {
+        console.log(usage);
+        return 0;
+      }
+      const runId = positionals[0];
+      if (runId === undefined || positionals.length > 1) {
+        throw new UsageError(`amto ${action}: expected one runId\n\n${usage}`);
+      }
+      const session = await connectTemporal(loadEnvironment());
+      try {
+        const workflowId = await requireWorkflowId(session.client, runId);
+        const handle = session.client.workflow.getHandle<typeof amtoTraining>(workflowId);
+        const status = (await handle.describe()).status.name;
+        if (status !== 'RUNNING') {
+          throw new UsageError(`amto ${action}: run ${runId} is not running (${status.toLowerCase()})`);
+        }
+        if (action === 'stop') {
+          const { finishingRound } = await handle.executeUpdate(stopUpdate);
+          console.log(`Run ${runId} will stop after round ${finishingRound}, then select its final model.`);
+        } else if (action === 'pause') {
+          await handle.signal(pauseSignal);
+          console.log(`Run ${runId} will pause before its next round. Continue: amto unpause ${runId}`);
+        } else {
+          await handle.signal(resumeSignal);
+          console.log(`Run ${runId} continues.`);
+        }
+        return 0;
+      } finally {
+        await session.close();
+      }
+    },
+  };
+}
+
+export const stopCommand = runControlCommand('stop');
+export const pauseCommand = runControlCommand('pause');
+export const unpauseCommand = runControlCommand('unpause');
