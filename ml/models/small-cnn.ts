@@ -5,11 +5,12 @@ import { InitializerSeeds } from './initializer-seeds';
 
 /**
  * A small CNN for quick runs (Fashion-MNIST 28×28×1, tests): three blocks of 3×3 conv → batch norm →
- * ReLU → 2×2 max-pool, then global average pooling and a dense classifier, so the parameter count does
- * not grow with the input size. Output: logits (no softmax).
+ * ReLU → 2×2 max-pool, then a dense classifier on the flattened features. Output: logits (no softmax).
  */
 
-const BLOCK_CHANNELS = [32, 64, 128];
+const BLOCK_CHANNELS = [16, 32, 64];
+/** The classifier sees at most this many cells per side (see capFeatureGrid). */
+const MAX_GRID = 4;
 /** Three 2×2 pools need at least 8 pixels to leave one. */
 export const SMALL_CNN_MIN_INPUT_SIZE = 8;
 /** Faster than Keras' 0.99 so the moving statistics settle within the few hundred steps this model runs. */
@@ -39,9 +40,26 @@ export function buildSmallCnn(options: ValidatedBuildOptions): tf.LayersModel {
       .maxPooling2d({ poolSize: 2, strides: 2, name: `${block}_pool` })
       .apply(x) as tf.SymbolicTensor;
   });
-  x = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tf.SymbolicTensor;
+  x = capFeatureGrid(x);
+  x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers
     .dense({ units: options.classes, kernelInitializer: seeds.glorotUniform(), name: 'predictions' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: 'small_cnn' });
+}
+
+/**
+ * Flattening keeps where features are, which small images (clothing outlines) need and global pooling
+ * loses; average-pooling larger maps down to at most MAX_GRID × MAX_GRID first keeps the classifier's
+ * size bounded at large inputs.
+ */
+function capFeatureGrid(x: tf.SymbolicTensor): tf.SymbolicTensor {
+  const [, height, width] = x.shape;
+  const pool = [Math.ceil((height ?? 1) / MAX_GRID), Math.ceil((width ?? 1) / MAX_GRID)] as [number, number];
+  if (pool[0] === 1 && pool[1] === 1) {
+    return x;
+  }
+  return tf.layers
+    .averagePooling2d({ poolSize: pool, strides: pool, padding: 'same', name: 'grid_pool' })
+    .apply(x) as tf.SymbolicTensor;
 }

@@ -98,7 +98,7 @@ describe('file:// IO handler and loadPretrained', () => {
     const url = pathToFileURL(join(dir, 'small-cnn')).href;
     await assert.rejects(
       loadPretrained(url, { arch: 'small-cnn', inputShape: [28, 28, 1], classes: 3, widthMultiplier: 0.5 }),
-      /does not match small-cnn \(widthMultiplier 0.5\): weight #0 block1_conv\/kernel has shape \[3, 3, 1, 8\], block1_conv\/kernel needs \[3, 3, 1, 16\]/,
+      /does not match small-cnn \(widthMultiplier 0.5\): weight #0 block1_conv\/kernel has shape \[3, 3, 1, 4\], block1_conv\/kernel needs \[3, 3, 1, 8\]/,
     );
     await assert.rejects(
       loadPretrained(url, { arch: 'mobilenet_v2', inputShape: [28, 28, 1], classes: 3 }),

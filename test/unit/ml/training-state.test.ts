@@ -161,7 +161,7 @@ describe('training state: save → restore → continue', () => {
         wider,
         state,
       ),
-      /slot #0 \(0:block1_conv\/kernel\/momentum\) has shape \[3, 3, 1, 8\] but trainable weight #0 \(block1_conv\/kernel\) has \[3, 3, 1, 16\]/,
+      /slot #0 \(0:block1_conv\/kernel\/momentum\) has shape \[3, 3, 1, 4\] but trainable weight #0 \(block1_conv\/kernel\) has \[3, 3, 1, 8\]/,
     );
     const squeezeNet = buildModel({
       arch: 'squeezenet1_1',
