@@ -1,11 +1,11 @@
 import type { RunStateDocument } from '../activities/contracts';
 import type { Environment } from '../infra/environment';
-import { createObjectStore } from '../storage/create-object-store';
+import { objectStoreFor } from '../workers/create-deps';
 import { RunStateStore } from '../storage/run-state-store';
 
 /** The run-state store of the configured object store (MinIO / S3). */
 export function openRunStates(environment: Environment): RunStateStore {
-  return new RunStateStore(createObjectStore({ minio: environment.minio }));
+  return new RunStateStore(objectStoreFor(environment));
 }
 
 /** The run's latest.json document; throws naming the stored runs when there is none. */

@@ -15,6 +15,8 @@ export interface Environment {
     region: string;
   };
   cacheDir: string;
+  /** AMTO_STORE_DIR: keep checkpoints and run state in this directory instead of MinIO (one machine only). */
+  localStoreDir: string | null;
 }
 
 /** The local dev-server defaults, so a fresh clone works with no variables set. */
@@ -81,6 +83,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       env.AMTO_CACHE_DIR && env.AMTO_CACHE_DIR !== ''
         ? env.AMTO_CACHE_DIR
         : join(homedir(), '.cache', 'amto'),
+    localStoreDir: env.AMTO_STORE_DIR && env.AMTO_STORE_DIR !== '' ? env.AMTO_STORE_DIR : null,
   };
 }
 
@@ -96,5 +99,6 @@ export function describeEnvironment(environment: Environment): Record<string, st
     MINIO_SECRET_KEY: '(set, hidden)',
     MINIO_BUCKET: minio.bucket,
     AMTO_CACHE_DIR: environment.cacheDir,
+    AMTO_STORE_DIR: environment.localStoreDir ?? '(unset: checkpoints in MinIO)',
   };
 }

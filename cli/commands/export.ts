@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { loadEnvironment } from '../../infra/environment';
 import { FileIOHandler } from '../../ml/models';
 import { CheckpointStore } from '../../storage/checkpoint-store';
-import { createObjectStore } from '../../storage/create-object-store';
+import { objectStoreFor } from '../../workers/create-deps';
 import { RunStateStore } from '../../storage/run-state-store';
 import { parseCommandArgs, type Command } from '../command';
 import { loadLatestDocument } from '../run-state-documents';
@@ -35,7 +35,7 @@ export const exportCommand: Command = {
     }
     if (positionals.length !== 2) throw new UsageError(`amto export: expected <runId> <dir>\n\n${usage}`);
     const [runId, dir] = positionals as [string, string];
-    const store = createObjectStore({ minio: loadEnvironment().minio });
+    const store = objectStoreFor(loadEnvironment());
     const document = await loadLatestDocument(new RunStateStore(store), runId);
     const { result, prepared } = document;
     let key = values.checkpoint;

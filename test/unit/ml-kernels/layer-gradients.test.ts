@@ -57,7 +57,7 @@ function buildAllLayersModel(): tf.LayersModel {
     x,
   );
   const head = apply(L.maxPooling2d({ poolSize: 2 }), apply(L.concatenate(), [pooledMax, strided]));
-  const [, height = 0, width = 0, channels = 0] = head.shape;
+  const [height = 0, width = 0, channels = 0] = head.shape.slice(1).map((dim) => dim ?? 0);
   const rows = apply(L.reshape({ targetShape: [height * width, channels] }), head);
   const flat = apply(L.flatten(), apply(L.dropout({ rate: 0.25, seed: 7 }), rows));
   const summary = apply(L.globalAveragePooling2d({}), pooledAvg);
