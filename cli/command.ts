@@ -3,7 +3,6 @@ import { UsageError } from './usage-error';
 
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   /** Returns the process exit code. */
   run(argv: string[]): Promise<number>;

@@ -26,7 +26,6 @@ workers. The servers keep running (stop them with 'npx amto infra down').
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'train the tiny example end to end (servers, workers, run, report)',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

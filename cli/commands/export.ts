@@ -22,7 +22,6 @@ export const MODEL_INFO_FILE = 'amto-model.json';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "write a run's chosen model as tfjs model.json + weights.bin",
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

@@ -13,7 +13,6 @@ Servers listen on 127.0.0.1; binaries and data live under AMTO_CACHE_DIR (defaul
 
 export const infraCommand: Command = {
   name: 'infra',
-  summary: 'start, stop or inspect the local Temporal and MinIO servers',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, { json: { type: 'boolean' } });

@@ -21,7 +21,6 @@ done, best validation loss, architecture, dataset and start time.
 
 export const listCommand: Command = {
   name: 'list',
-  summary: 'list training runs with status, round, best validation loss, model and dataset',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

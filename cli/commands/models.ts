@@ -13,7 +13,6 @@ Lists the model zoo with parameter counts and forward-pass GFLOPs (one image) at
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'list the model zoo with parameters and GFLOPs',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

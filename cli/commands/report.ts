@@ -14,7 +14,6 @@ state in the object store. Works while the run is still going (it shows the roun
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'write an HTML report with charts of a run',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

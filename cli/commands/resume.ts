@@ -17,7 +17,6 @@ whose workflow still runs are refused. Then follows it like 'amto run'.`;
 
 export const resumeCommand: Command = {
   name: 'resume',
-  summary: 'restart a dead run from its saved state as a new workflow',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

@@ -8,22 +8,19 @@ import { UsageError } from '../usage-error';
 
 type Action = 'stop' | 'pause' | 'unpause';
 
-const descriptions: Record<Action, { summary: string; usage: string }> = {
+const descriptions: Record<Action, { usage: string }> = {
   stop: {
-    summary: 'stop a run: finish the round in flight, then select the final model',
     usage: `Usage: amto stop <runId>
 
 Asks the run to finish the round in flight, then select and return its final model (the 'stop' update).
 Waits until the workflow has accepted the request, so a control worker must be running.`,
   },
   pause: {
-    summary: 'pause a run before its next round (the round in flight completes)',
     usage: `Usage: amto pause <runId>
 
 Holds the run before its next round; the round in flight completes. Continue with 'amto unpause'.`,
   },
   unpause: {
-    summary: 'continue a paused run',
     usage: `Usage: amto unpause <runId>
 
 Continues a run held by 'amto pause'. (To restart a run whose workflow died, use 'amto resume'.)`,
@@ -31,10 +28,9 @@ Continues a run held by 'amto pause'. (To restart a run whose workflow died, use
 };
 
 function runControlCommand(action: Action): Command {
-  const { summary, usage } = descriptions[action];
+  const { usage } = descriptions[action];
   return {
     name: action,
-    summary,
     usage,
     async run(argv) {
       const { values, positionals } = parseCommandArgs(this, argv, {});

@@ -29,7 +29,6 @@ detaches: the run goes on; reattach with 'amto status <runId> --follow'.`;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'start a training run from a JSON config and follow its progress',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

@@ -19,7 +19,6 @@ accuracy, transfers) or its result. Without a runId: the most recent run.
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: "show a run's progress or result (--follow to watch it)",
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {

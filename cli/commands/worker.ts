@@ -19,7 +19,6 @@ Temporal (TEMPORAL_ADDRESS) and the object store (MINIO_ENDPOINT).`;
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'run a control, master or slave worker',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, {
