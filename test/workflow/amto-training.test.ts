@@ -23,7 +23,7 @@ import {
   type TransferDecision,
 } from '../../amto';
 import { loadEnvironment } from '../../infra/environment';
-import { progressQuery, stopUpdate } from '../../workflows/messages';
+import { pauseSignal, progressQuery, resumeSignal, stopUpdate } from '../../workflows/messages';
 import { amtoTraining } from '../../workflows';
 import {
   createMockActivities,
@@ -70,10 +70,11 @@ async function withWorkers<T>(
       Worker.create({ connection: nativeConnection, taskQueue: queues.master, activities }),
       Worker.create({ connection: nativeConnection, taskQueue: queues.slave, activities }),
     ]);
-    let result: T | undefined;
     const done = body(queues).finally(() => workers.forEach((worker) => worker.shutdown()));
-    await Promise.all([...workers.map((worker) => worker.run()), done.then((value) => (result = value))]);
-    return result as T;
+    // Wait for the workers to drain even when the body failed, then report the body's own outcome.
+    const [outcome] = await Promise.allSettled([done, ...workers.map((worker) => worker.run())]);
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value as T;
   } finally {
     await nativeConnection.close();
   }
@@ -223,6 +224,49 @@ describe('amtoTraining workflow (mocked activities, real dev server)', () => {
       assert.equal(result.stopReason, 'stopped-by-user');
       assert.equal(result.rounds, 2);
       assert.equal(recorder.trained.filter((input) => input.round === 3).length, 0);
+    });
+  });
+
+  test('pause holds before the next round; resume continues to the end', async () => {
+    let releaseRound1: () => void = () => undefined;
+    const round1Released = new Promise<void>((resolve) => {
+      releaseRound1 = resolve;
+    });
+    const recorder: MockRecorder = {
+      trained: [],
+      documents: [],
+      beforeTrainReturns: async (input) => {
+        if (input.round === 1) await round1Released;
+      },
+    };
+    await withWorkers(recorder, async (queues) => {
+      const handle = await client.workflow.start(amtoTraining, {
+        taskQueue: queues.control,
+        workflowId: `amto-test-${randomUUID()}`,
+        args: [configFor(queues, { maxIterations: 30 })],
+      });
+      // Pause while round 1 trains: that round completes, round 2 must wait.
+      while (recorder.trained.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      await handle.signal(pauseSignal);
+      releaseRound1();
+      let progress = await handle.query(progressQuery);
+      const deadline = Date.now() + 30_000;
+      while (progress.phase !== 'paused') {
+        assert.ok(Date.now() < deadline, `never paused: ${JSON.stringify(progress)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        progress = await handle.query(progressQuery);
+      }
+      assert.equal(progress.round, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(
+        recorder.trained.filter((input) => input.round === 2).length,
+        0,
+        'no round starts while paused',
+      );
+      await handle.signal(resumeSignal);
+      const result = await handle.result();
+      assert.equal(result.rounds, 3);
+      assert.equal(result.stopReason, 'budget');
     });
   });
 
