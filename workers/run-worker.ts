@@ -38,8 +38,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         : // One model per device: a training worker runs one interval at a time.
           { maxConcurrentActivityTaskExecutions: 1 }),
       shutdownGraceTime: '20 seconds',
-      // Heartbeats name in-interval checkpoints: send them promptly, not at the default 30-60 s throttle.
-      maxHeartbeatThrottleInterval: '5 seconds',
+      // Heartbeats name in-interval checkpoints: send them within a second, not at the default 30-60 s
+      // throttle, or a worker killed after saving one would leave its retry starting from scratch.
+      maxHeartbeatThrottleInterval: '1 second',
     });
     log(
       `[worker] ${role} worker polling task queue "${taskQueue}" on ${backend.backend} (${environment.temporal.address})`,

@@ -10,7 +10,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireInput, requireRank4 } from './kernel-inputs';
 import { scatterPoolWindowTaps } from './pool-window-scatter';
 import type { WasmKernelReplacement } from './wasm-kernel-replacement';
-import { withWasmKernelScope, type WasmKernelScope } from './wasm-kernel-scope';
+import { windowTapFilter } from './window-tap-filter';
+import { withWasmKernelScope } from './wasm-kernel-scope';
 
 /**
  * tfjs-backend-wasm 4.22's MaxPoolGrad is wrong whenever a window's maximum is negative (it routes the
@@ -40,8 +41,9 @@ function maxPoolGrad(
   const { effectiveFilterHeight: filterHeight, effectiveFilterWidth: filterWidth } = info;
 
   return withWasmKernelScope(args.backend, (scope) => {
-    // Pad with the lowest float, not −∞: taps are read by a one-hot convolution, and −∞·0 would be NaN.
-    // A padded position then never equals a window maximum.
+    // Taps are read by one-hot depthwise convolutions (several times faster than the WASM StridedSlice).
+    // Pad with the lowest float, not −∞, which would make −∞·0 = NaN; a padded position then never
+    // equals a window maximum.
     const padBottom = Math.max(
       padInfo.bottom,
       (outHeight - 1) * strideHeight + filterHeight - inHeight - padInfo.top,
@@ -74,12 +76,10 @@ function maxPoolGrad(
     for (let i = 0; i < filterHeight; i++) {
       const row: TensorInfo[] = [];
       for (let j = 0; j < filterWidth; j++) {
-        const tap = readWindowTap(
-          scope,
-          padded,
-          [filterHeight, filterWidth, inChannels],
-          [i, j],
-          [strideHeight, strideWidth],
+        const tap = scope.run(
+          'DepthwiseConv2dNative',
+          { x: padded, filter: windowTapFilter(scope, [filterHeight, filterWidth, inChannels, 1], [i, j]) },
+          { strides: [strideHeight, strideWidth], dilations: [1, 1], pad: 'valid' },
         );
         const isMax = scope.run('Equal', { a: tap, b: y });
         scope.free(tap);
@@ -102,27 +102,6 @@ function maxPoolGrad(
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
-
-/**
- * Element (i, j) of every pooling window, [N, Ho, Wo, C]: a strided depthwise convolution with a one-hot
- * filter, which XNNPACK runs several times faster than the WASM StridedSlice. Exact for finite inputs
- * (x·1 plus zeros).
- */
-function readWindowTap(
-  scope: WasmKernelScope,
-  x: TensorInfo,
-  [filterHeight, filterWidth, channels]: [number, number, number],
-  [i, j]: [number, number],
-  strides: [number, number],
-): TensorInfo {
-  const oneHot = new Float32Array(filterHeight * filterWidth * channels);
-  oneHot.fill(1, (i * filterWidth + j) * channels, (i * filterWidth + j + 1) * channels);
-  return scope.run(
-    'DepthwiseConv2dNative',
-    { x, filter: scope.constant([filterHeight, filterWidth, channels, 1], oneHot) },
-    { strides, dilations: [1, 1], pad: 'valid' },
-  );
-}
 
 export const maxPoolGradReplacement: WasmKernelReplacement = {
   kernelName: MaxPoolGrad,

@@ -1,4 +1,5 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
+import { interleavePhases } from './interleave-phases';
 import type { WasmKernelScope } from './wasm-kernel-scope';
 
 /**
@@ -60,21 +61,12 @@ export function scatterPoolWindowTaps(
     return terms.length === 1 ? (terms[0] as TensorInfo) : scope.runOnList('AddN', terms);
   };
 
-  // Interleave: concatenating the column phases on the channel axis puts (v, b, c) in row-major order,
-  // i.e. column v·sw + b; stacking the row phases the same way gives row u·sh + a.
-  const rows: TensorInfo[] = [];
-  for (let a = 0; a < strideHeight; a++) {
-    const columnPhases = Array.from({ length: strideWidth }, (_, b) => phase(a, b));
-    const row =
-      columnPhases.length === 1 ? columnPhases[0]! : scope.runOnList('Concat', columnPhases, { axis: 3 });
-    rows.push(scope.reshape(row, [batchSize, phaseHeight, 1, phaseWidth * strideWidth * inChannels]));
-  }
-  const stacked = rows.length === 1 ? rows[0]! : scope.runOnList('Concat', rows, { axis: 2 });
-  const padded = scope.reshape(stacked, [
-    batchSize,
-    phaseHeight * strideHeight,
-    phaseWidth * strideWidth,
-    inChannels,
-  ]);
-  return scope.cropTo(padded, [0, padInfo.top, padInfo.left, 0], [batchSize, inHeight, inWidth, inChannels]);
+  const phases = Array.from({ length: strideHeight }, (_, a) =>
+    Array.from({ length: strideWidth }, (_, b) => phase(a, b)),
+  );
+  return scope.cropTo(
+    interleavePhases(scope, phases),
+    [0, padInfo.top, padInfo.left, 0],
+    [batchSize, inHeight, inWidth, inChannels],
+  );
 }

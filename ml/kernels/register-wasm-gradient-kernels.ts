@@ -24,7 +24,7 @@ const addedKernels: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
 ];
 
-/** Kernels of every training step that tfjs-backend-wasm 4.22 runs as slow scalar loops. */
+/** Training-step kernels tfjs-backend-wasm 4.22 runs as slow scalar loops (MaxPoolGrad also wrongly). */
 const replacedKernels: readonly WasmKernelReplacement[] = [
   conv2dBackpropInputReplacement,
   batchMatMulReplacement,

@@ -24,8 +24,9 @@ function tile(
   const x = requireInput(args.inputs, 'x', Tile);
   const { reps } = args.attrs;
   const split = broadcastSplit(x.shape, reps);
-  if (split === undefined || x.dtype !== 'float32')
+  if (split === undefined || x.dtype !== 'float32') {
     return native(args as unknown as Parameters<KernelFunc>[0]);
+  }
   const copies = util.sizeFromShape(reps.slice(0, split));
   const outShape = x.shape.map((dim, axis) => dim * (reps[axis] ?? 1));
   return withWasmKernelScope(args.backend, (scope) => {
