@@ -18,7 +18,7 @@ import {
   writeTinyRunConfig,
   type StartedWorkflow,
 } from './tiny-run';
-import { startWorkerProcesses, type WorkerProcesses } from './worker-processes';
+import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
 
 const workflowId = uniqueE2eName('cli');
 const queue = workflowId;
@@ -49,12 +49,12 @@ async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T
 
 describe('the Temporal CLI drives an AMTO run', { timeout: 180_000 }, () => {
   const config = writeTinyRunConfig(queue);
-  let workers: WorkerProcesses | undefined;
+  let workers: WorkerFleet | undefined;
   let started: StartedWorkflow;
   let result: AmtoTrainingResult;
 
   before(async () => {
-    workers = await startWorkerProcesses(queue);
+    workers = await startWorkerFleet(queue);
     started = await startTinyRun(workflowId, queue, config.path);
   });
 

@@ -14,7 +14,7 @@ import { createObjectStore } from '../../storage/create-object-store';
 import { runPrefix } from '../../storage/keys';
 import type { ObjectStore } from '../../storage/object-store';
 import { temporalCliJson, type ListedExecution } from './run-temporal-cli';
-import { startWorkerProcesses } from './worker-processes';
+import { startWorkerFleet } from '../helpers/worker-processes';
 
 export const e2eWorkflowIdPrefix = 'amto-e2e-';
 /** 15 iterations in rounds of 5: three rounds. */
@@ -126,7 +126,7 @@ async function recentCompletedRun(maxAgeMs: number): Promise<string | null> {
 async function runTinyTraining(label: string): Promise<{ workflowId: string; result: AmtoTrainingResult }> {
   const workflowId = uniqueE2eName(label);
   const config = writeTinyRunConfig(workflowId);
-  const workers = await startWorkerProcesses(workflowId);
+  const workers = await startWorkerFleet(workflowId);
   try {
     await startTinyRun(workflowId, workflowId, config.path);
     const result = await tinyRunResult(workflowId);

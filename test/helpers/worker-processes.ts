@@ -1,73 +1,131 @@
+/** Control, master and slave workers as child processes, started the way a user starts them (`amto worker`). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { WorkerRole } from '../../workers/worker-role';
 
-const cliEntry = join(__dirname, '..', '..', 'cli', 'main.ts');
+const repoRoot = join(__dirname, '..', '..');
+const readyLine = 'polling task queue';
+/** Keeps the end of each worker's output for failure messages without growing without bound. */
+const outputTailChars = 20_000;
 
 export interface WorkerFleet {
   /** The control worker's queue: start workflows here. */
   control: string;
-  /** Pass as the run config's `queues`. */
+  /** The training queues: pass as the run config's `queues`. */
   queues: { master: string; slave: string };
-  /** SIGTERM every worker and wait for it to exit. */
+  /** The last lines each worker printed, for a failing test's message. */
+  output(): string;
+  /** SIGTERM (graceful shutdown), then SIGKILL for any worker still alive after the grace time. */
   stop(): Promise<void>;
-  /** Kill one role's worker at once (SIGKILL), as a preempted machine would die. */
+  /** Kill one training worker at once (SIGKILL), as a preempted machine would die. */
   kill(role: 'master' | 'slave'): Promise<void>;
-  /** Start a fresh worker for a role (after `kill`). */
-  restart(role: 'master' | 'slave'): void;
-  /** The last lines the workers wrote to stderr, for a failing test's message. */
-  recentErrors(): string;
+  /** Start a fresh worker for a role (after `kill`) and wait until it polls. */
+  restart(role: 'master' | 'slave'): Promise<void>;
 }
 
-function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+interface SpawnedWorker {
+  role: WorkerRole;
+  child: ChildProcess;
+  output: string;
+  exited: Promise<void>;
 }
 
-/** Real `amto worker` processes (control, master, slave) on queues unique to one test. */
-export function startWorkerFleet(name = 'it'): WorkerFleet {
-  const control = `${name}-${randomUUID().slice(0, 8)}`;
-  const queues = { master: `${control}-master`, slave: `${control}-slave` };
-  const children = new Map<string, ChildProcess>();
-  const errors: string[] = [];
-  const launch = (role: 'control' | 'master' | 'slave'): void => {
-    const queue = role === 'control' ? control : queues[role];
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', cliEntry, 'worker', '--role', role, '--task-queue', queue],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      errors.push(`[${role}] ${chunk}`);
-      if (errors.length > 50) errors.shift();
-    });
-    children.set(role, child);
+function spawnWorker(role: WorkerRole, taskQueue: string): SpawnedWorker {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'cli/main.ts', 'worker', '--role', role, '--task-queue', taskQueue],
+    { cwd: repoRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const worker: SpawnedWorker = {
+    role,
+    child,
+    output: '',
+    exited: new Promise((resolve) => child.once('exit', () => resolve())),
   };
-  launch('control');
-  launch('master');
-  launch('slave');
-  return {
-    control,
+  const append = (chunk: Buffer): void => {
+    worker.output = (worker.output + chunk.toString('utf8')).slice(-outputTailChars);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return worker;
+}
+
+function waitUntilPolling(worker: SpawnedWorker, deadline: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = setInterval(() => {
+      if (worker.output.includes(readyLine)) finish();
+      else if (worker.child.exitCode !== null || worker.child.signalCode !== null)
+        finish(new Error(`the ${worker.role} worker exited before polling:\n${worker.output}`));
+      else if (Date.now() > deadline)
+        finish(new Error(`the ${worker.role} worker did not start polling in time:\n${worker.output}`));
+    }, 200);
+    function finish(error?: Error): void {
+      clearInterval(check);
+      if (error === undefined) resolve();
+      else reject(error);
+    }
+  });
+}
+
+async function stopWorker(worker: SpawnedWorker, graceMs: number): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  worker.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), graceMs);
+  });
+  const outcome = await Promise.race([worker.exited, graceOver]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+  }
+}
+
+/**
+ * Starts a control worker on `queue` and master and slave workers on `<queue>-master` / `<queue>-slave`,
+ * and resolves once all three poll. On failure the started workers are stopped before the error
+ * propagates.
+ */
+export async function startWorkerFleet(queue: string, startTimeoutMs = 120_000): Promise<WorkerFleet> {
+  const queues = { master: `${queue}-master`, slave: `${queue}-slave` };
+  const workers = new Map<WorkerRole, SpawnedWorker>([
+    ['control', spawnWorker('control', queue)],
+    ['master', spawnWorker('master', queues.master)],
+    ['slave', spawnWorker('slave', queues.slave)],
+  ]);
+  const retired: SpawnedWorker[] = [];
+  const fleet: WorkerFleet = {
+    control: queue,
     queues,
-    async stop() {
-      const all = [...children.values()];
-      for (const child of all) child.kill('SIGTERM');
-      await Promise.all(all.map(waitForExit));
+    output: () =>
+      [...retired, ...workers.values()]
+        .map((worker) => `--- ${worker.role} worker ---\n${worker.output}`)
+        .join('\n'),
+    // The workers' shutdownGraceTime is 20 s; allow a little more before killing.
+    stop: async () => {
+      await Promise.all([...workers.values()].map((worker) => stopWorker(worker, 25_000)));
     },
-    async kill(role) {
-      const child = children.get(role);
-      if (child === undefined) return;
-      child.kill('SIGKILL');
-      await waitForExit(child);
+    kill: async (role) => {
+      const worker = workers.get(role);
+      if (worker === undefined) return;
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      retired.push(worker);
+      workers.delete(role);
     },
-    restart(role) {
-      launch(role);
-    },
-    recentErrors() {
-      return errors.join('');
+    restart: async (role) => {
+      const worker = spawnWorker(role, queues[role]);
+      workers.set(role, worker);
+      await waitUntilPolling(worker, Date.now() + startTimeoutMs);
     },
   };
+  const deadline = Date.now() + startTimeoutMs;
+  try {
+    await Promise.all([...workers.values()].map((worker) => waitUntilPolling(worker, deadline)));
+  } catch (error) {
+    await fleet.stop();
+    throw error;
+  }
+  return fleet;
 }

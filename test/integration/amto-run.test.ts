@@ -75,7 +75,7 @@ async function masterHeartbeatNamesCheckpoint(handle: WorkflowHandle): Promise<b
 before(async () => {
   connection = await Connection.connect({ address: environment.temporal.address });
   client = new Client({ connection, namespace: environment.temporal.namespace });
-  fleet = startWorkerFleet('amto-it');
+  fleet = await startWorkerFleet(`amto-it-${randomUUID().slice(0, 8)}`);
 });
 
 after(async () => {
@@ -95,7 +95,7 @@ describe('AMTO on real workers, WASM and MinIO', () => {
         args: [configFor(runId, 80)],
       })
       .catch((error: unknown) => {
-        throw new Error(`${String(error)}\nworker stderr:\n${fleet.recentErrors()}`);
+        throw new Error(`${String(error)}\nworker stderr:\n${fleet.output()}`);
       });
     assert.equal(result.rounds, 4);
     assert.equal(result.iterations, 80);
@@ -162,7 +162,7 @@ describe('AMTO on real workers, WASM and MinIO', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await fleet.kill('master');
-    fleet.restart('master');
+    await fleet.restart('master');
     const result = await handle.result();
     assert.equal(result.rounds, 2);
 

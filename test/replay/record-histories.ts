@@ -23,7 +23,7 @@ async function run(): Promise<void> {
   const environment = loadEnvironment();
   const temporalCli = ensureServerBinary('temporal', environment.cacheDir);
   const connection = await Connection.connect({ address: environment.temporal.address });
-  const fleet = startWorkerFleet('replay');
+  const fleet = await startWorkerFleet(`replay-${Date.now().toString(36)}`);
   try {
     const client = new Client({ connection, namespace: environment.temporal.namespace });
     const outDir = join(__dirname, 'histories');
