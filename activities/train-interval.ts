@@ -31,7 +31,9 @@ export async function trainInterval(
   const resumeFrom = resume?.partialCheckpoint ?? null;
   const session = await openSession(deps.checkpoints, resumeFrom ?? input.fromCheckpoint, config);
   try {
-    let done = resumeFrom === null ? 0 : (resume?.stepsDone ?? 0);
+    // Steps (and their summed loss) an earlier attempt finished and checkpointed.
+    const resumedSteps = resumeFrom === null ? 0 : (resume?.stepsDone ?? 0);
+    let done = resumedSteps;
     let lossSum = resumeFrom === null ? 0 : (resume?.lossSum ?? 0);
     if (resumeFrom !== null)
       context.log.info('resuming interval from in-interval checkpoint', { resumeFrom, done });
@@ -112,8 +114,8 @@ export async function trainInterval(
       trainLoss,
       valLoss: validation.loss,
       valAccuracy: validation.accuracy,
-      stepsRun: steps - (resumeFrom === null ? 0 : (resume?.stepsDone ?? 0)),
-      resumedFromStep: resumeFrom === null ? null : fromStep + (resume?.stepsDone ?? 0),
+      stepsRun: steps - resumedSteps,
+      resumedFromStep: resumeFrom === null ? null : fromStep + resumedSteps,
     };
   } finally {
     session.dispose();

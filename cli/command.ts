@@ -10,7 +10,7 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** parseArgs with the project's conventions: unknown flags are usage errors, `--help` is always there. */
+/** parseArgs with the project's conventions: unknown flags are usage errors (`--help` is handled by main). */
 export function parseCommandArgs<T extends Options>(
   command: Pick<Command, 'name' | 'usage'>,
   argv: string[],
@@ -19,11 +19,27 @@ export function parseCommandArgs<T extends Options>(
   try {
     return parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options,
       allowPositionals: true,
       strict: true,
     });
   } catch (error) {
     throw new UsageError(`amto ${command.name}: ${(error as Error).message}\n\n${command.usage}`);
+  }
+}
+
+/** The one runId a command takes as its argument. */
+export function runIdArgument(command: Pick<Command, 'name' | 'usage'>, positionals: string[]): string {
+  const [runId] = positionals;
+  if (runId === undefined || positionals.length > 1) {
+    throw new UsageError(`amto ${command.name}: expected one runId\n\n${command.usage}`);
+  }
+  return runId;
+}
+
+/** For commands that take no arguments, only flags. */
+export function noArguments(command: Pick<Command, 'name' | 'usage'>, positionals: string[]): void {
+  if (positionals.length > 0) {
+    throw new UsageError(`amto ${command.name}: unexpected argument "${positionals[0]}"\n\n${command.usage}`);
   }
 }

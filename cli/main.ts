@@ -93,7 +93,12 @@ async function run(argv: string[]): Promise<number> {
   }
   const command = commands.find((candidate) => candidate.name === name);
   if (command === undefined) throw new UsageError(`amto: unknown command "${name}"\n\n${help()}`);
-  return (await command.load()).run(rest);
+  const loaded = await command.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(loaded.usage);
+    return 0;
+  }
+  return loaded.run(rest);
 }
 
 run(process.argv.slice(2))

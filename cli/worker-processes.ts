@@ -55,10 +55,15 @@ export function startWorkerProcesses(
   };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+/** SIGTERM (graceful worker shutdown), then SIGKILL if the child is still alive after the grace time. */
+export async function stopChild(
+  child: ChildProcess,
+  exited: Promise<void>,
+  graceMs = stopGraceMs,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }

@@ -30,7 +30,6 @@ import {
   type RunConfig,
   type RunConfigInput,
   type TaskRoundResult,
-  type TrainingOutcome,
 } from '../amto';
 import type {
   AmtoActivities,
@@ -108,20 +107,6 @@ function datasetName(config: RunConfig): string {
   return config.dataset.kind === 'fashion-mnist'
     ? 'fashion-mnist'
     : (config.dataset.name ?? config.dataset.path);
-}
-
-function outcomeOf(result: {
-  valLoss: number;
-  valAccuracy: number;
-  trainLoss: number;
-  checkpoint: string;
-}): TrainingOutcome {
-  return {
-    valLoss: result.valLoss,
-    valAccuracy: result.valAccuracy,
-    trainLoss: result.trainLoss,
-    checkpoint: result.checkpoint,
-  };
 }
 
 export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTrainingResult> {
@@ -246,8 +231,8 @@ async function trainRound(runId: string, config: RunConfig, plan: RoundPlan): Pr
       ]);
       return {
         task: assignment.task,
-        master: outcomeOf(master),
-        slave: slave === null ? null : outcomeOf(slave),
+        master,
+        slave,
       };
     }),
   );

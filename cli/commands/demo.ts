@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadEnvironment } from '../../infra/environment';
 import { startServers } from '../../infra/servers';
-import { parseCommandArgs, type Command } from '../command';
+import { type Command, noArguments, parseCommandArgs } from '../command';
 import { followRun } from '../follow-run';
 import { packageRoot } from '../package-root';
 import { presentOutcome } from '../present-outcome';
@@ -9,7 +9,6 @@ import { generateRunId } from '../run-id';
 import { loadRunConfig } from '../run-config-file';
 import { startRun } from '../start-run';
 import { connectTemporal } from '../temporal-client';
-import { UsageError } from '../usage-error';
 import { startWorkerProcesses } from '../worker-processes';
 import { defaultReportDir, writeRunReport } from '../write-run-report';
 
@@ -32,11 +31,7 @@ export const demoCommand: Command = {
       config: { type: 'string' },
       out: { type: 'string' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
-    if (positionals.length > 0) throw new UsageError(`amto demo: unexpected argument "${positionals[0]}"`);
+    noArguments(this, positionals);
     const runId = generateRunId();
     const controlQueue = `demo-${runId}`;
     const queues = { master: `${controlQueue}-master`, slave: `${controlQueue}-slave` };

@@ -28,10 +28,6 @@ export const exportCommand: Command = {
       checkpoint: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length !== 2) throw new UsageError(`amto export: expected <runId> <dir>\n\n${usage}`);
     const [runId, dir] = positionals as [string, string];
     const store = objectStoreFor(loadEnvironment());

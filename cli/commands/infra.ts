@@ -16,10 +16,6 @@ export const infraCommand: Command = {
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(this, argv, { json: { type: 'boolean' } });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     const environment = loadEnvironment();
     const action = positionals[0];
     if (positionals.length !== 1)

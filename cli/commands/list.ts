@@ -5,11 +5,10 @@ import {
   amtoDatasetKey,
   amtoRoundKey,
 } from '../../workflows/search-attributes';
-import { parseCommandArgs, type Command } from '../command';
+import { type Command, noArguments, parseCommandArgs } from '../command';
 import { integerFlag } from '../run-config-file';
 import { listRunWorkflows, runIdOfWorkflowId } from '../run-workflows';
 import { connectTemporal } from '../temporal-client';
-import { UsageError } from '../usage-error';
 
 const usage = `Usage: amto list [--limit N] [--json]
 
@@ -27,11 +26,7 @@ export const listCommand: Command = {
       limit: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
-    if (positionals.length > 0) throw new UsageError(`amto list: unexpected argument "${positionals[0]}"`);
+    noArguments(this, positionals);
     const limit = integerFlag('limit', values.limit, 1) ?? 20;
     const session = await connectTemporal(loadEnvironment());
     try {

@@ -1,7 +1,6 @@
 import { describeModels } from '../../ml/models';
-import { parseCommandArgs, type Command } from '../command';
+import { type Command, noArguments, parseCommandArgs } from '../command';
 import { integerFlag } from '../run-config-file';
-import { UsageError } from '../usage-error';
 
 const usage = `Usage: amto models [--input 224] [--classes 1000] [--json]
 
@@ -20,11 +19,7 @@ export const modelsCommand: Command = {
       classes: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
-    if (positionals.length > 0) throw new UsageError(`amto models: unexpected argument "${positionals[0]}"`);
+    noArguments(this, positionals);
     const inputSize = integerFlag('input', values.input, 8) ?? 224;
     const classes = integerFlag('classes', values.classes, 2) ?? 1000;
     const models = describeModels({ inputSize, classes });

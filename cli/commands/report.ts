@@ -1,6 +1,5 @@
 import { loadEnvironment } from '../../infra/environment';
-import { parseCommandArgs, type Command } from '../command';
-import { UsageError } from '../usage-error';
+import { type Command, parseCommandArgs, runIdArgument } from '../command';
 import { defaultReportDir, writeRunReport } from '../write-run-report';
 
 const usage = `Usage: amto report <runId> [--out DIR] [--json]
@@ -20,14 +19,7 @@ export const reportCommand: Command = {
       out: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
-    const runId = positionals[0];
-    if (runId === undefined || positionals.length > 1) {
-      throw new UsageError(`amto report: expected one runId\n\n${usage}`);
-    }
+    const runId = runIdArgument(this, positionals);
     const files = await writeRunReport(loadEnvironment(), runId, values.out ?? defaultReportDir(runId));
     if (values.json) {
       console.log(JSON.stringify(files));

@@ -1,6 +1,6 @@
 import { loadEnvironment } from '../../infra/environment';
 import { CONTROL_TASK_QUEUE } from '../../workflows/task-queue';
-import { parseCommandArgs, type Command } from '../command';
+import { type Command, parseCommandArgs, runIdArgument } from '../command';
 import { followRun } from '../follow-run';
 import { presentOutcome } from '../present-outcome';
 import { loadLatestDocument, openRunStates } from '../run-state-documents';
@@ -24,14 +24,7 @@ export const resumeCommand: Command = {
       detach: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
-    const runId = positionals[0];
-    if (runId === undefined || positionals.length > 1) {
-      throw new UsageError(`amto resume: expected one runId\n\n${usage}`);
-    }
+    const runId = runIdArgument(this, positionals);
     const environment = loadEnvironment();
     const document = await loadLatestDocument(openRunStates(environment), runId);
     if (document.result !== null) {

@@ -1,7 +1,7 @@
 import { loadEnvironment } from '../../infra/environment';
 import type { amtoTraining } from '../../workflows/amto-training';
 import { pauseSignal, resumeSignal, stopUpdate } from '../../workflows/messages';
-import { parseCommandArgs, type Command } from '../command';
+import { type Command, parseCommandArgs, runIdArgument } from '../command';
 import { requireWorkflowId } from '../run-workflows';
 import { connectTemporal } from '../temporal-client';
 import { UsageError } from '../usage-error';
@@ -33,15 +33,8 @@ function runControlCommand(action: Action): Command {
     name: action,
     usage,
     async run(argv) {
-      const { values, positionals } = parseCommandArgs(this, argv, {});
-      if (values.help) {
-        console.log(usage);
-        return 0;
-      }
-      const runId = positionals[0];
-      if (runId === undefined || positionals.length > 1) {
-        throw new UsageError(`amto ${action}: expected one runId\n\n${usage}`);
-      }
+      const { positionals } = parseCommandArgs(this, argv, {});
+      const runId = runIdArgument(this, positionals);
       const session = await connectTemporal(loadEnvironment());
       try {
         const workflowId = await requireWorkflowId(session.client, runId);

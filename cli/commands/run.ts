@@ -41,10 +41,6 @@ export const runCommand: Command = {
       detach: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length !== 1) {
       throw new UsageError(`amto run: expected one config file (got ${positionals.length})\n\n${usage}`);
     }

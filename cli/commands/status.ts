@@ -25,10 +25,6 @@ export const statusCommand: Command = {
       follow: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     if (positionals.length > 1) throw new UsageError(`amto status: expected at most one runId\n\n${usage}`);
     const environment = loadEnvironment();
     const session = await connectTemporal(environment);

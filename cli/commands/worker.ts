@@ -2,7 +2,7 @@ import { loadEnvironment } from '../../infra/environment';
 import { BACKEND_REQUESTS, type BackendRequest } from '../../ml/backend';
 import { runWorker } from '../../workers/run-worker';
 import { WORKER_ROLES, defaultTaskQueue, type WorkerRole } from '../../workers/worker-role';
-import { parseCommandArgs, type Command } from '../command';
+import { type Command, noArguments, parseCommandArgs } from '../command';
 import { UsageError } from '../usage-error';
 
 const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME] [--backend auto|tensorflow|wasm|cpu] [--device N]
@@ -27,12 +27,7 @@ export const workerCommand: Command = {
       backend: { type: 'string', default: 'auto' },
       device: { type: 'string' },
     });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
-    if (positionals.length > 0)
-      throw new UsageError(`amto worker: unexpected argument "${positionals[0]}"\n\n${usage}`);
+    noArguments(this, positionals);
     const role = values.role;
     if (role === undefined || !(WORKER_ROLES as readonly string[]).includes(role)) {
       throw new UsageError(`amto worker: --role must be one of ${WORKER_ROLES.join(', ')}\n\n${usage}`);

@@ -1,6 +1,7 @@
 /** Control, master and slave workers as child processes, started the way a user starts them (`amto worker`). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { stopChild } from '../../cli/worker-processes';
 import type { WorkerRole } from '../../workers/worker-role';
 
 const repoRoot = join(__dirname, '..', '..');
@@ -67,21 +68,6 @@ function waitUntilPolling(worker: SpawnedWorker, deadline: number): Promise<void
   });
 }
 
-async function stopWorker(worker: SpawnedWorker, graceMs: number): Promise<void> {
-  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
-  worker.child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const graceOver = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), graceMs);
-  });
-  const outcome = await Promise.race([worker.exited, graceOver]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-  }
-}
-
 /**
  * Starts a control worker on `queue` and master and slave workers on `<queue>-master` / `<queue>-slave`,
  * and resolves once all three poll. On failure the started workers are stopped before the error
@@ -104,7 +90,9 @@ export async function startWorkerFleet(queue: string, startTimeoutMs = 120_000):
         .join('\n'),
     // The workers' shutdownGraceTime is 20 s; allow a little more before killing.
     stop: async () => {
-      await Promise.all([...workers.values()].map((worker) => stopWorker(worker, 25_000)));
+      await Promise.all(
+        [...workers.values()].map((worker) => stopChild(worker.child, worker.exited, 25_000)),
+      );
     },
     kill: async (role) => {
       const worker = workers.get(role);
