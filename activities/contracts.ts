@@ -2,9 +2,7 @@
  * What crosses between the workflow and its activities: keys and numbers, never weights (Temporal
  * payloads stop at 2 MB). The workflow imports these as types only.
  */
-import type { AmtoState, RunConfig } from '../amto';
-
-export type TrainingRole = 'master' | 'slave';
+import type { AmtoState, RunConfig, TrainingRole } from '../amto';
 
 export interface PrepareRunInput {
   runId: string;

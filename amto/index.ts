@@ -1,7 +1,7 @@
 /** The pure AMTO core: safe to import from Temporal workflow code (no Node APIs, no I/O, no clock). */
-export { RandomStream, createStream } from './prng';
-export { drawSplits, randomValidationSize, smallestTrainSize } from './splits';
-export type { SplitMode, SplitOptions, TaskSplit } from './splits';
+export { RandomStream, createStream, seedFor } from './prng';
+export { drawHoldout, drawSplits, randomValidationSize, smallestTrainSize } from './splits';
+export type { HoldoutOptions, SplitMode, SplitOptions, TaskSplit } from './splits';
 export { batchIndices, epochPermutation } from './batch-schedule';
 export type { BatchRequest } from './batch-schedule';
 export {
@@ -23,7 +23,8 @@ export { learningRateAt } from './lr-schedule';
 export type { LearningRateSchedule } from './lr-schedule';
 export { parseRunConfig, runConfigSchema } from './run-config';
 export type { RunConfig, RunConfigInput, RunConfigParseResult } from './run-config';
-export { queueFor } from './task-queues';
+export { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN, RUN_ID_RULE, isRunId } from './run-id';
+export { DEFAULT_TASK_QUEUES, TRAINING_ROLES, queueFor } from './task-queues';
 export type { TrainingRole } from './task-queues';
 export {
   applyRound,

@@ -168,3 +168,11 @@ export function createStream(seed: number, purpose: string, ...ints: number[]): 
   if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
   return new RandomStream(state);
 }
+
+/**
+ * A 32-bit seed for a library that runs its own generator (tf.dropout's mask), keyed like a stream
+ * so it is as independent of other purposes as `createStream(seed, purpose, ...ints)` is.
+ */
+export function seedFor(seed: number, purpose: string, ...ints: number[]): number {
+  return createStream(seed, purpose, ...ints).nextUint32();
+}

@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { describeIssues, isPlainObject, valueAt } from './config-problems';
+import { RUN_ID_PATTERN, RUN_ID_RULE } from './run-id';
 import { randomValidationSize, smallestTrainSize } from './splits';
+import { DEFAULT_TASK_QUEUES } from './task-queues';
 
 // Field builders. Each rule sentence is the field's error message, so a problem reads
 // "<field>: <rule> (got <value>)".
@@ -211,12 +213,12 @@ const queuesSchema = section({
   master: z
     .string(QUEUE_RULE)
     .min(1, QUEUE_RULE)
-    .default('amto-master')
+    .default(DEFAULT_TASK_QUEUES.master)
     .meta({ description: 'Task queue of master training.' }),
   slave: z
     .string(QUEUE_RULE)
     .min(1, QUEUE_RULE)
-    .default('amto-slave')
+    .default(DEFAULT_TASK_QUEUES.slave)
     .meta({ description: 'Task queue of slave training.' }),
   computingUnits: integer(0).default(0).meta({
     description:
@@ -224,16 +226,13 @@ const queuesSchema = section({
   }),
 });
 
-const RUN_ID_RULE =
-  'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, since it becomes part of storage keys';
-
 const runConfigShape = {
   $schema: z.string('must be a string').optional().meta({
     description: 'Ignored by amto; lets editors validate the file against amto/run-config.schema.json.',
   }),
   runId: z
     .string(RUN_ID_RULE)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, RUN_ID_RULE)
+    .regex(RUN_ID_PATTERN, RUN_ID_RULE)
     .optional()
     .meta({ description: 'Names the run in storage keys; absent = the workflow id.' }),
   seed: integer(0)

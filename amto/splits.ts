@@ -148,17 +148,26 @@ function splitFromValidation(n: number, validation: number[]): TaskSplit {
   return { train, validation: validation.sort((a, b) => a - b) };
 }
 
-function randomValidationSet(options: SplitOptions, task: number, groups: readonly number[][]): number[] {
-  const stream = createStream(options.seed, 'split', task);
-  const size = randomValidationSize(options.n, options.validationFraction);
+/** `size` samples drawn from the class groups, each class contributing its largest-remainder share. */
+function stratifiedSample(
+  groups: readonly number[][],
+  size: number,
+  n: number,
+  stream: RandomStream,
+): number[] {
   const quotas = classQuotas(
     groups.map((group) => group.length),
     size,
-    options.n,
+    n,
   );
   return groups.flatMap((group, classIndex) =>
     sampleWithoutReplacement(group, quotas[classIndex] ?? 0, stream),
   );
+}
+
+function randomValidationSet(options: SplitOptions, task: number, groups: readonly number[][]): number[] {
+  const size = randomValidationSize(options.n, options.validationFraction);
+  return stratifiedSample(groups, size, options.n, createStream(options.seed, 'split', task));
 }
 
 /** Folds by dealing a shuffled order round-robin; per class when stratified, so each fold gets its share of every class. */
@@ -181,4 +190,42 @@ export function drawSplits(options: SplitOptions): TaskSplit[] {
       ? kfoldValidationSets(options, groups)
       : Array.from({ length: options.tasks }, (_, task) => randomValidationSet(options, task, groups));
   return validationSets.map((validation) => splitFromValidation(options.n, validation));
+}
+
+export interface HoldoutOptions {
+  /** Class label per sample; the hold-out keeps every class's proportion. */
+  labels: ArrayLike<number>;
+  /** Share of the samples held out: round(n · fraction) of them. */
+  fraction: number;
+  seed: number;
+  /** Names the random stream, so a hold-out never draws the same numbers as a task's split. */
+  purpose: string;
+}
+
+/**
+ * A stratified hold-out (e.g. a test set cut from a labelled folder): the same per-class quotas and
+ * uniform sampling as a `random` stratified split, from the stream (seed, purpose).
+ */
+export function drawHoldout(options: HoldoutOptions): { kept: number[]; heldOut: number[] } {
+  const labels = Array.from(options.labels);
+  const n = labels.length;
+  const validationFraction = options.fraction;
+  checkOptions({
+    n,
+    labels,
+    tasks: 1,
+    mode: 'random',
+    validationFraction,
+    stratified: true,
+    seed: options.seed,
+  });
+  const size = randomValidationSize(n, validationFraction);
+  const heldOut = stratifiedSample(
+    indicesByClass(labels),
+    size,
+    n,
+    createStream(options.seed, options.purpose),
+  );
+  const { train, validation } = splitFromValidation(n, heldOut);
+  return { kept: train, heldOut: validation };
 }

@@ -5,7 +5,19 @@
  */
 import type { RunConfig } from './run-config';
 
-export type TrainingRole = 'master' | 'slave';
+/** The two copies of a task trained each round: the master θ_m and the slave θ̄_m started from a donor. */
+export const TRAINING_ROLES = ['master', 'slave'] as const;
+export type TrainingRole = (typeof TRAINING_ROLES)[number];
+
+/**
+ * The queues a worker polls and a run config names when nothing else is said: `control` runs the
+ * workflow and its light activities, `master` and `slave` train.
+ */
+export const DEFAULT_TASK_QUEUES = {
+  control: 'amto',
+  master: 'amto-master',
+  slave: 'amto-slave',
+} as const;
 
 export function queueFor(config: Pick<RunConfig, 'queues'>, role: TrainingRole, task: number): string {
   if (!Number.isSafeInteger(task) || task < 0) {

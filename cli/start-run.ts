@@ -1,8 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { RunConfigInput } from '../amto';
 import type { Environment } from '../infra/environment';
 import type { AmtoTrainingInput } from '../workflows/amto-training';
-import { CONTROL_TASK_QUEUE } from '../workflows/task-queue';
+import { DEFAULT_TASK_QUEUES, type RunConfigInput } from '../amto';
 import { workflowIdOf, workflowUiUrl } from './temporal-client';
 import { UsageError } from './usage-error';
 
@@ -17,7 +16,7 @@ export async function startRun(
   client: Client,
   environment: Environment,
   input: RunConfigInput & { runId: string },
-  taskQueue: string = CONTROL_TASK_QUEUE,
+  taskQueue: string = DEFAULT_TASK_QUEUES.control,
 ): Promise<StartedRun> {
   const workflowId = workflowIdOf(input.runId);
   await startWorkflow(client, workflowId, input, taskQueue);

@@ -1,3 +1,4 @@
+import { RUN_ID_RULE, TRAINING_ROLES, isRunId, type TrainingRole } from '../amto';
 import { InvalidKeyError } from './errors';
 
 /**
@@ -13,11 +14,9 @@ import { InvalidKeyError } from './errors';
 
 /** A checkpoint written at a round boundary: `init` by prepareRun, `master`/`slave` by trainInterval. */
 export type CheckpointRole = 'init' | 'master' | 'slave';
-/** The two copies trained in a round. */
-export type TrainingRole = 'master' | 'slave';
 
 const checkpointRoles: readonly CheckpointRole[] = ['init', 'master', 'slave'];
-/** Letters, digits, dot, underscore, hyphen; starts with a letter or digit (so never "." or ".."). */
+/** Dataset names: letters, digits, dot, underscore, hyphen; starts with a letter or digit (never "." or ".."). */
 const safeSegment = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const maxSegmentLength = 128;
 /** S3's limit on a key, in UTF-8 bytes. */
@@ -40,9 +39,11 @@ function assertIndex(what: string, value: number): void {
   }
 }
 
-/** Checks a run id before it becomes part of a key. */
+/** Checks a run id (amto's one rule) before it becomes part of a key. */
 export function assertRunId(runId: string): void {
-  assertSafeSegment('run id', runId);
+  if (!isRunId(runId)) {
+    throw new InvalidKeyError(`run id ${JSON.stringify(runId)} is not allowed: it ${RUN_ID_RULE}`);
+  }
 }
 
 function objectKeyProblem(key: string): string | undefined {
@@ -127,7 +128,7 @@ export function partialCheckpointKey(
 ): string {
   assertIndex('task', task);
   assertIndex('step', step);
-  if (role !== 'master' && role !== 'slave') {
+  if (!TRAINING_ROLES.includes(role)) {
     throw new InvalidKeyError(`partial checkpoint role must be master or slave (got ${String(role)})`);
   }
   return `${roundPrefix(runId, round)}t${task}/partial/${role}/s${step}`;

@@ -21,6 +21,7 @@ import {
   chooseFinalModel,
   initialState,
   isFinished,
+  isRunId,
   parseRunConfig,
   planRound,
   queueFor,
@@ -30,6 +31,7 @@ import {
   type RunConfig,
   type RunConfigInput,
   type TaskRoundResult,
+  type TrainingRole,
 } from '../amto';
 import type {
   AmtoActivities,
@@ -37,7 +39,6 @@ import type {
   EvaluationSplit,
   PreparedRun,
   RunStateDocument,
-  TrainingRole,
 } from '../activities/contracts';
 import {
   pauseSignal,
@@ -95,7 +96,7 @@ function invalidConfig(problems: string[]): ApplicationFailure {
 
 function runIdFor(config: RunConfig): string {
   const runId = config.runId ?? workflowInfo().workflowId;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
+  if (!isRunId(runId)) {
     throw invalidConfig([
       `runId: the workflow id "${runId}" cannot name storage keys; set "runId" (letters, digits, ".", "_", "-")`,
     ]);

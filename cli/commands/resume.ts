@@ -1,5 +1,5 @@
 import { loadEnvironment } from '../../infra/environment';
-import { CONTROL_TASK_QUEUE } from '../../workflows/task-queue';
+import { DEFAULT_TASK_QUEUES } from '../../amto';
 import { type Command, parseCommandArgs, runIdArgument } from '../command';
 import { followRun } from '../follow-run';
 import { presentOutcome } from '../present-outcome';
@@ -53,7 +53,7 @@ export const resumeCommand: Command = {
           ...document.config,
           continuation: { runId, prepared: document.prepared, state: document.state },
         },
-        values['task-queue'] ?? CONTROL_TASK_QUEUE,
+        values['task-queue'] ?? DEFAULT_TASK_QUEUES.control,
       );
       const run = { runId, workflowId, uiUrl: workflowUiUrl(environment, workflowId) };
       const json = values.json === true;

@@ -1,5 +1,5 @@
 import { loadEnvironment } from '../../infra/environment';
-import { CONTROL_TASK_QUEUE } from '../../workflows/task-queue';
+import { DEFAULT_TASK_QUEUES } from '../../amto';
 import { parseCommandArgs, type Command } from '../command';
 import { followRun } from '../follow-run';
 import { presentOutcome } from '../present-outcome';
@@ -20,7 +20,7 @@ Starts an AMTO training run (workflow amto-<runId>) and follows it until it ends
   --interval        c, iterations per round
   --max-iterations  the iteration budget
   --seed            seed of every random choice
-  --task-queue      the workflow's task queue (default "${CONTROL_TASK_QUEUE}", served by the control worker)
+  --task-queue      the workflow's task queue (default "${DEFAULT_TASK_QUEUES.control}", served by the control worker)
   --detach          start the run and return at once
   --json            print one JSON object (no live display)
 
@@ -58,7 +58,7 @@ export const runCommand: Command = {
         session.client,
         environment,
         { ...input, runId: config.runId ?? generateRunId() },
-        values['task-queue'] ?? CONTROL_TASK_QUEUE,
+        values['task-queue'] ?? DEFAULT_TASK_QUEUES.control,
       );
       const json = values.json === true;
       if (values.detach) {

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { drawHoldout } from '../../amto';
 import { cachedDataset } from './dataset-cache';
 import { datasetFingerprint } from './dataset-fingerprint';
 import { selectSamples, type DatasetSplits, type ImageDataset } from './image-dataset';
-import { stratifiedSplit } from './stratified-split';
 
 /**
  * Image-folder datasets: one subfolder per class holding its images (the layout of UCMerced, RSSCN7 and
@@ -48,8 +48,13 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   if (testFraction === 0) {
     return { train: all, test: null };
   }
-  const split = stratifiedSplit(all.labels, testFraction, seed);
-  return { train: selectSamples(all, split.train), test: selectSamples(all, split.test) };
+  let split: { kept: number[]; heldOut: number[] };
+  try {
+    split = drawHoldout({ labels: all.labels, fraction: testFraction, seed, purpose: 'test-split' });
+  } catch (error) {
+    throw new Error(`loadImageFolder: testFraction ${testFraction} of ${dir}: ${(error as Error).message}`);
+  }
+  return { train: selectSamples(all, split.kept), test: selectSamples(all, split.heldOut) };
 }
 
 function checkInputShape(shape: readonly [number, number, number]): void {

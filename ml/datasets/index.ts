@@ -1,4 +1,4 @@
-/** Datasets: the in-memory image set, its loaders, the decode cache, batching and seeded randomness. */
+/** Datasets: the in-memory image set, its loaders, the decode cache and batching (randomness: amto/prng). */
 export { datasetBytes, selectSamples, type DatasetSplits, type ImageDataset } from './image-dataset';
 export {
   loadFashionMnist,
@@ -14,8 +14,6 @@ export {
 } from './image-folder';
 export { writeSyntheticImageFolder, type SyntheticFolderOptions } from './synthetic-image-folder';
 export { resizeDataset } from './resize-dataset';
-export { stratifiedSplit } from './stratified-split';
 export { datasetFingerprint } from './dataset-fingerprint';
 export { datasetCacheStats, setDatasetCacheLimit } from './dataset-cache';
 export { gatherBatch } from './batch';
-export { mixSeeds, shuffleInPlace, uniformSource } from './seeded-random';

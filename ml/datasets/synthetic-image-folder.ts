@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { mixSeeds, uniformSource } from './seeded-random';
+import { createStream } from '../../amto';
 
 /**
  * Writes a small, learnable image-folder dataset of PNGs for tests and demos: class k draws a shape
@@ -36,7 +36,8 @@ export async function writeSyntheticImageFolder(
   for (const [k, className] of classNames.entries()) {
     await mkdir(join(dir, className), { recursive: true });
     for (let i = 0; i < perClass; i++) {
-      const pixels = drawImage(k, size, uniformSource(mixSeeds(seed, k, i)));
+      const stream = createStream(seed, 'synthetic-image', k, i);
+      const pixels = drawImage(k, size, () => stream.nextFloat());
       const file = join(dir, className, `img-${String(i).padStart(4, '0')}.png`);
       await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
         .png()

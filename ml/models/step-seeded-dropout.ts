@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mixSeeds } from '../datasets/seeded-random';
+import { seedFor } from '../../amto';
 
 /**
  * Dropout whose mask is a pure function of a seed the training loop sets for each step.
@@ -54,7 +54,7 @@ export class StepSeededDropout extends tf.layers.Layer {
       );
     }
     callsInScope += 1;
-    return tf.dropout(input, this.rate, undefined, mixSeeds(activeSeed, callsInScope));
+    return tf.dropout(input, this.rate, undefined, seedFor(activeSeed, 'dropout-call', callsInScope));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

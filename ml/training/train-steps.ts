@@ -1,14 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { createStream, seedFor } from '../../amto';
 import { gatherBatch } from '../datasets/batch';
 import type { ImageDataset } from '../datasets/image-dataset';
-import { mixSeeds, uniformSource } from '../datasets/seeded-random';
 import { withDropoutSeed } from '../models/step-seeded-dropout';
 import { checkModelFitsData } from './model-data-check';
 import { softmaxCrossEntropy } from './softmax-cross-entropy';
-
-/** Stream tags, so flips and dropout masks drawn from one (seed, task, step) are independent. */
-const FLIP_STREAM = 1;
-const DROPOUT_STREAM = 2;
 
 export interface TrainStepsOptions {
   model: tf.LayersModel;
@@ -67,14 +63,15 @@ export async function trainSteps(options: TrainStepsOptions): Promise<TrainSteps
     optimizer.setLearningRate(learningRate);
     const indices = batches(step);
     const loss = tf.tidy(() => {
-      const flipSource = flip ? uniformSource(mixSeeds(seed, task, step, FLIP_STREAM)) : null;
+      const flips = flip ? createStream(seed, 'flip', task, step) : null;
+      const flipSource = flips === null ? null : () => flips.nextFloat();
       const batch = gatherBatch(data, indices, flipSource);
       const batchLoss = (): tf.Scalar => {
         const logits = model.apply(batch.images, { training: true }) as tf.Tensor;
         return tf.mean(softmaxCrossEntropy(logits, batch.labels));
       };
       // Gradients are applied and disposed inside minimize; only the returned loss leaves the tidy.
-      const cost = withDropoutSeed(mixSeeds(seed, task, step, DROPOUT_STREAM), () =>
+      const cost = withDropoutSeed(seedFor(seed, 'dropout', task, step), () =>
         optimizer.minimize(batchLoss, true, variables),
       );
       if (cost === null) {

@@ -124,6 +124,33 @@ describe('RandomStream draws', () => {
     assert.ok(stream.nextInt(2 ** 32) < 2 ** 32);
   });
 
+  test('nextInt has no Math.floor(u · n) bias: residues mod 3 of nextInt(3·2^30) are equally likely', () => {
+    // The ml layer's old shuffle drew j = Math.floor(u · n) from a 32-bit u: some j get one more of
+    // the 2^32 words than others. At n = 3·2^30 every j ≡ 0 (mod 3) gets two words and the others one,
+    // so that draw gives residue 0 half the time; the check below rejects it, as it must.
+    const n = 3 * 2 ** 30;
+    const draws = 30_000;
+    const residues = (draw: () => number): number[] => {
+      const counts = [0, 0, 0];
+      for (let i = 0; i < draws; i++) counts[draw() % 3]! += 1;
+      return counts;
+    };
+    const expected = [draws / 3, draws / 3, draws / 3];
+    const critical = chiSquareCritical(2);
+    const stream = createStream(9, 'uniformity', 3);
+    const unbiased = chiSquareStatistic(
+      residues(() => stream.nextInt(n)),
+      expected,
+    );
+    assert.ok(unbiased < critical, `nextInt: chi-square ${unbiased} ≥ ${critical}`);
+    const floorDraw = createStream(9, 'uniformity', 4);
+    const biased = chiSquareStatistic(
+      residues(() => Math.floor(floorDraw.nextFloat() * n)),
+      expected,
+    );
+    assert.ok(biased > critical, `Math.floor(u · n): chi-square ${biased} should exceed ${critical}`);
+  });
+
   test('nextInt rejects bounds outside [1, 2^32]', () => {
     const stream = createStream(1, 'bounds');
     for (const bad of [0, -3, 2.5, 2 ** 32 + 1, Number.NaN]) {

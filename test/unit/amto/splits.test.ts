@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { drawSplits, smallestTrainSize, type SplitOptions, type TaskSplit } from '../../../amto';
+import { drawHoldout, drawSplits, smallestTrainSize, type SplitOptions, type TaskSplit } from '../../../amto';
 
 const everyIndex = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const isAscending = (xs: readonly number[]): boolean =>
@@ -205,4 +205,46 @@ describe('drawSplits rejects options that cannot work, saying why', () => {
   for (const [name, change, message] of cases) {
     test(name, () => assert.throws(() => drawSplits({ ...ok, ...change }), message));
   }
+});
+
+describe('drawHoldout (a test set cut from a labelled dataset)', () => {
+  const labels = everyIndex(100).map((i) => (i < 50 ? 0 : i < 80 ? 1 : 2));
+
+  test('keeps class proportions and is a partition, reproducibly', () => {
+    const { kept, heldOut } = drawHoldout({ labels, fraction: 0.2, seed: 3, purpose: 'test-split' });
+    assertPartition({ train: kept, validation: heldOut }, 100);
+    const held = countBy(heldOut, labels);
+    assert.deepEqual(
+      [0, 1, 2].map((c) => held.get(c) ?? 0),
+      [10, 6, 4],
+    );
+    assert.deepEqual(drawHoldout({ labels, fraction: 0.2, seed: 3, purpose: 'test-split' }).heldOut, heldOut);
+    assert.throws(
+      () => drawHoldout({ labels, fraction: 1, seed: 3, purpose: 'test-split' }),
+      /must be in \(0, 1\)/,
+    );
+  });
+
+  test('holds out round(n · fraction) samples even when every class share rounds up', () => {
+    // 10 classes of 5 at 0.1: each class's exact share is 0.5. The ml layer's old stratifiedSplit
+    // rounded per class (at least one each) and held out 10 of 50, twice the fraction asked for.
+    const small = everyIndex(50).map((i) => i % 10);
+    const { kept, heldOut } = drawHoldout({ labels: small, fraction: 0.1, seed: 1, purpose: 'test-split' });
+    assert.equal(heldOut.length, 5);
+    assert.equal(kept.length, 45);
+  });
+
+  test("draws from its own stream, not a task split's", () => {
+    const split = drawSplits({
+      n: 100,
+      labels,
+      tasks: 1,
+      mode: 'random',
+      validationFraction: 0.2,
+      stratified: true,
+      seed: 3,
+    });
+    const holdout = drawHoldout({ labels, fraction: 0.2, seed: 3, purpose: 'test-split' });
+    assert.notDeepEqual(holdout.heldOut, split[0]?.validation);
+  });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { createStream } from '../../../amto';
 
 /** Tolerance of every WASM-vs-CPU comparison: max|a − b| / max(1, max|b|). */
 export const RELATIVE_TOLERANCE = 1e-4;
@@ -15,16 +16,10 @@ export interface KernelResult {
   shape: number[];
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so every run checks the same cases. */
+/** Deterministic uniform numbers in [0, 1) (amto's generator), so every run checks the same cases. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const stream = createStream(seed, 'kernel-test-case');
+  return () => stream.nextFloat();
 }
 
 export function randomInt(random: () => number, min: number, max: number): number {

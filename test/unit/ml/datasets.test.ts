@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createStream } from '../../../amto';
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,6 @@ import {
   loadImageFolder,
   resizeDataset,
   selectSamples,
-  stratifiedSplit,
-  uniformSource,
   writeSyntheticImageFolder,
   type ImageDataset,
 } from '../../../ml/datasets';
@@ -203,27 +202,13 @@ describe('batches, flips, splits and resizing', () => {
 
   test('seeded flips are reproducible', () => {
     const once = (): number[] => {
-      const batch = gatherBatch(data, [0, 1, 0, 1, 0, 1, 0, 1], uniformSource(42));
+      const flips = createStream(42, 'flip');
+      const batch = gatherBatch(data, [0, 1, 0, 1, 0, 1, 0, 1], () => flips.nextFloat());
       const values = Array.from(batch.images.dataSync());
       tf.dispose([batch.images, batch.labels]);
       return values;
     };
     assert.deepEqual(once(), once());
-  });
-
-  test('stratifiedSplit keeps class proportions and is a partition', () => {
-    const labels = Array.from({ length: 100 }, (_, i) => (i < 50 ? 0 : i < 80 ? 1 : 2));
-    const { train, test: testIndices } = stratifiedSplit(labels, 0.2, 3);
-    assert.deepEqual(
-      [...train, ...testIndices].sort((a, b) => a - b),
-      labels.map((_, i) => i),
-    );
-    const testLabels = testIndices.map((i) => labels[i]);
-    assert.deepEqual(
-      [0, 1, 2].map((c) => testLabels.filter((l) => l === c).length),
-      [10, 6, 4],
-    );
-    assert.throws(() => stratifiedSplit(labels, 1, 3), /testFraction must be between 0 and 1/);
   });
 
   test('resizeDataset and selectSamples', () => {

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import {
-  loadFashionMnist,
-  mixSeeds,
-  selectSamples,
-  shuffleInPlace,
-  uniformSource,
-} from '../../../ml/datasets';
+import { batchIndices } from '../../../amto';
+import { loadFashionMnist, selectSamples } from '../../../ml/datasets';
 import { buildModel } from '../../../ml/models';
 import { createOptimizer, evaluate, trainSteps } from '../../../ml/training';
 import { useTrainingBackend } from './training-backend';
@@ -30,21 +25,9 @@ test(`small-cnn on WASM: > 80% Fashion-MNIST test accuracy after ${STEPS} steps 
   );
   const model = buildModel({ arch: 'small-cnn', inputShape: [28, 28, 1], classes: 10, seed: SEED });
   const optimizer = createOptimizer({ learningRate: LEARNING_RATE, momentum: 0.9, nesterov: true });
-  // Epochs of a seeded shuffle, batch order a pure function of the step (as the activities' is).
-  const stepsPerEpoch = Math.floor(TRAIN_IMAGES / BATCH);
-  const epochOrder = (epoch: number): number[] =>
-    shuffleInPlace(
-      Array.from({ length: TRAIN_IMAGES }, (_, i) => i),
-      uniformSource(mixSeeds(SEED, epoch)),
-    );
-  const orders = new Map<number, number[]>();
-  const batches = (step: number): number[] => {
-    const epoch = Math.floor(step / stepsPerEpoch);
-    const order = orders.get(epoch) ?? epochOrder(epoch);
-    orders.set(epoch, order);
-    const start = (step % stepsPerEpoch) * BATCH;
-    return order.slice(start, start + BATCH);
-  };
+  // The activities' batch schedule: epochs of a seeded shuffle, batch order a pure function of the step.
+  const batches = (step: number): number[] =>
+    batchIndices({ seed: SEED, task: 0, step, trainSize: TRAIN_IMAGES, batchSize: BATCH });
   const trainStarted = Date.now();
   const { meanLoss } = await trainSteps({
     model,

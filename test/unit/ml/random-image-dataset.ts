@@ -1,4 +1,5 @@
-import { uniformSource, type ImageDataset } from '../../../ml/datasets';
+import { createStream } from '../../../amto';
+import type { ImageDataset } from '../../../ml/datasets';
 
 /** A dataset of seeded noise images with cycling labels, for tests that only need tensors to flow. */
 export function randomImageDataset(shape: {
@@ -10,9 +11,9 @@ export function randomImageDataset(shape: {
   seed: number;
 }): ImageDataset {
   const { n, height, width, channels, numClasses, seed } = shape;
-  const uniform01 = uniformSource(seed);
+  const stream = createStream(seed, 'random-image-dataset');
   return {
-    images: Float32Array.from({ length: n * height * width * channels }, () => uniform01()),
+    images: Float32Array.from({ length: n * height * width * channels }, () => stream.nextFloat()),
     labels: Int32Array.from({ length: n }, (_, i) => i % numClasses),
     n,
     height,

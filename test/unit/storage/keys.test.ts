@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { isRunId, parseRunConfig } from '../../../amto';
 import { InvalidKeyError } from '../../../storage/errors';
 import {
   assertObjectKey,
@@ -10,6 +11,7 @@ import {
   parseRoundSegment,
   partialCheckpointKey,
   roundPrefix,
+  runPrefix,
   runStateKey,
   splitsKey,
 } from '../../../storage/keys';
@@ -54,6 +56,37 @@ describe('key layout (DESIGN §5)', () => {
         return true;
       });
     }
+  });
+
+  test('a run id is accepted by the keys exactly when the run config accepts it (one rule, 64 characters)', () => {
+    // storage/ used to allow 128 characters while the config and the workflow allowed 64, so a run id
+    // of 65-128 characters passed here and failed everywhere else.
+    const accepts = (runId: string): boolean => {
+      try {
+        runPrefix(runId);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const runId of [
+      'a',
+      'x'.repeat(64),
+      'x'.repeat(65),
+      'x'.repeat(128),
+      'run-1.b_c',
+      '-x',
+      '.x',
+      'a b',
+    ]) {
+      const config = parseRunConfig({ runId, dataset: { kind: 'fashion-mnist' } });
+      assert.equal(accepts(runId), config.ok, runId);
+      assert.equal(accepts(runId), isRunId(runId), runId);
+    }
+    assert.throws(
+      () => runPrefix('x'.repeat(65)),
+      /run id "x{65}" is not allowed: it must be 1 to 64 letters/,
+    );
   });
 
   test('object keys: relative paths without traversal, empty segments or control characters', () => {
