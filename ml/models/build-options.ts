@@ -3,6 +3,22 @@
 export const MODEL_ARCHS = ['small-cnn', 'squeezenet1_1', 'mobilenet_v2', 'densenet121'] as const;
 export type ModelArch = (typeof MODEL_ARCHS)[number];
 
+/**
+ * Which reference implementation the network reproduces layer for layer, so that its weights import
+ * unchanged: Keras Applications and torchvision pad stride-2 convolutions differently and use other
+ * batch-norm epsilons. SqueezeNet 1.1 exists only in torchvision; small-cnn is amto's own ('keras' layers).
+ */
+export const MODEL_VARIANTS = ['keras', 'torchvision'] as const;
+export type ModelVariant = (typeof MODEL_VARIANTS)[number];
+
+/** The variants each architecture is built in, the default first. */
+export const ARCH_VARIANTS: Record<ModelArch, readonly ModelVariant[]> = {
+  'small-cnn': ['keras'],
+  squeezenet1_1: ['torchvision'],
+  mobilenet_v2: ['keras', 'torchvision'],
+  densenet121: ['keras', 'torchvision'],
+};
+
 export interface BuildModelOptions {
   arch: ModelArch;
   /** [height, width, channels] of one input image. */
@@ -12,10 +28,13 @@ export interface BuildModelOptions {
   widthMultiplier?: number;
   /** Seed of every weight initialiser; two builds with the same options give identical weights. */
   seed?: number;
+  /** The reference implementation to follow; absent = the architecture's first in ARCH_VARIANTS. */
+  variant?: ModelVariant;
 }
 
 export interface ValidatedBuildOptions {
   arch: ModelArch;
+  variant: ModelVariant;
   inputShape: [number, number, number];
   classes: number;
   widthMultiplier: number;
@@ -37,6 +56,13 @@ export function validateBuildOptions(
   const { arch, inputShape, classes, widthMultiplier = 1, seed = 0 } = options;
   if (!isModelArch(arch)) {
     throw new Error(`buildModel: arch must be one of ${MODEL_ARCHS.join(', ')}; got ${JSON.stringify(arch)}`);
+  }
+  const variants = ARCH_VARIANTS[arch];
+  const variant = options.variant ?? (variants[0] as ModelVariant);
+  if (!variants.includes(variant)) {
+    throw new Error(
+      `buildModel: ${arch} is built as ${variants.join(' or ')}; got variant ${JSON.stringify(variant)}`,
+    );
   }
   if (
     !Array.isArray(inputShape) ||
@@ -65,5 +91,5 @@ export function validateBuildOptions(
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new Error(`buildModel: seed must be an integer in [0, ${MAX_SEED}]; got ${JSON.stringify(seed)}`);
   }
-  return { arch, inputShape: [height, width, channels], classes, widthMultiplier, seed };
+  return { arch, variant, inputShape: [height, width, channels], classes, widthMultiplier, seed };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ValidatedBuildOptions } from './build-options';
+import type { ModelVariant, ValidatedBuildOptions } from './build-options';
 import { scaleChannels } from './channel-scaling';
 import { InitializerSeeds } from './initializer-seeds';
 
@@ -8,19 +8,26 @@ import { InitializerSeeds } from './initializer-seeds';
  * stem, dense blocks of 6, 12, 24, 16 bottleneck layers (growth rate 32) joined by transitions that
  * halve the channels and the resolution. `widthMultiplier` scales the growth rate and the stem (Keras
  * names with '/' become '_'). Output: logits (Keras applies softmax in `predictions`; the loss does).
+ * torchvision's densenet121 has the same topology (its 3-pixel conv and 1-pixel pool paddings equal
+ * Keras' explicit ones, the pool follows a ReLU so zero padding is -∞ padding); the 'torchvision'
+ * variant only takes its batch-norm ε and momentum.
  */
 
 const BLOCKS = [6, 12, 24, 16];
 const GROWTH_RATE = 32;
 const STEM_FILTERS = 64;
-const BN_EPSILON = 1.001e-5;
+/** Batch-norm settings: Keras' densenet.py, and torchvision's PyTorch defaults (momentum 0.1 ⇔ 0.9). */
+const BATCH_NORM: Record<ModelVariant, { epsilon: number; momentum: number }> = {
+  keras: { epsilon: 1.001e-5, momentum: 0.99 },
+  torchvision: { epsilon: 1e-5, momentum: 0.9 },
+};
 /** Stem (/2), pool (/2) and three 2×2 average pools must each leave at least one pixel. */
 export const DENSENET121_MIN_INPUT_SIZE = 29;
 
 export function buildDenseNet121(options: ValidatedBuildOptions): tf.LayersModel {
   const seeds = new InitializerSeeds(options.seed);
   const growthRate = scaleChannels(GROWTH_RATE, options.widthMultiplier);
-  const layers = new DenseNetLayers(seeds);
+  const layers = new DenseNetLayers(seeds, BATCH_NORM[options.variant]);
   const input = tf.input({ shape: options.inputShape, name: 'input' });
 
   let x = tf.layers.zeroPadding2d({ padding: 3, name: 'zero_padding2d' }).apply(input) as tf.SymbolicTensor;
@@ -48,7 +55,10 @@ export function buildDenseNet121(options: ValidatedBuildOptions): tf.LayersModel
 
 /** The three building blocks of Keras' densenet.py, sharing one seed sequence. */
 class DenseNetLayers {
-  constructor(private readonly seeds: InitializerSeeds) {}
+  constructor(
+    private readonly seeds: InitializerSeeds,
+    private readonly batchNorm: { epsilon: number; momentum: number },
+  ) {}
 
   conv(
     x: tf.SymbolicTensor,
@@ -71,9 +81,7 @@ class DenseNetLayers {
   }
 
   bnRelu(x: tf.SymbolicTensor, bnName: string, reluName: string): tf.SymbolicTensor {
-    const y = tf.layers
-      .batchNormalization({ epsilon: BN_EPSILON, name: bnName })
-      .apply(x) as tf.SymbolicTensor;
+    const y = tf.layers.batchNormalization({ ...this.batchNorm, name: bnName }).apply(x) as tf.SymbolicTensor;
     return tf.layers.reLU({ name: reluName }).apply(y) as tf.SymbolicTensor;
   }
 

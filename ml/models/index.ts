@@ -1,5 +1,13 @@
 /** The model zoo: builders, sizes, pretrained loading and the file:// IO handler. */
-export { MODEL_ARCHS, isModelArch, type BuildModelOptions, type ModelArch } from './build-options';
+export {
+  ARCH_VARIANTS,
+  MODEL_ARCHS,
+  MODEL_VARIANTS,
+  isModelArch,
+  type BuildModelOptions,
+  type ModelArch,
+  type ModelVariant,
+} from './build-options';
 export { buildModel, minInputSize } from './build-model';
 export { forwardFlops } from './forward-flops';
 export { describeModels, type ModelDescription } from './describe-models';

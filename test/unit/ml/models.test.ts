@@ -184,6 +184,42 @@ describe('model zoo: shapes, widths and validation', () => {
     model.dispose();
   });
 
+  test("the torchvision variant pads every stride-2 conv on all sides, with PyTorch's batch-norm ε", () => {
+    const options = {
+      inputShape: [64, 64, 3] as [number, number, number],
+      classes: 4,
+      widthMultiplier: 0.35,
+    };
+    const torch = buildModel({ arch: 'mobilenet_v2', variant: 'torchvision', ...options });
+    const keras = buildModel({ arch: 'mobilenet_v2', ...options });
+    for (const layer of ['Conv1_pad', 'block_1_pad']) {
+      assert.deepEqual(torch.getLayer(layer).getConfig()['padding'], [
+        [1, 1],
+        [1, 1],
+      ]);
+    }
+    assert.equal(outputSize(torch, 'block_1_depthwise'), 16);
+    assert.equal(torch.getLayer('bn_Conv1').getConfig()['epsilon'], 1e-5);
+    assert.equal(keras.getLayer('bn_Conv1').getConfig()['epsilon'], 1e-3);
+    // Same weights either way: one file's tensors fit both, only the arithmetic around them differs.
+    assert.deepEqual(
+      torch.weights.map((w) => w.shape),
+      keras.weights.map((w) => w.shape),
+    );
+    const densenet = buildModel({
+      arch: 'densenet121',
+      variant: 'torchvision',
+      ...options,
+      widthMultiplier: 0.25,
+    });
+    assert.equal(densenet.getLayer('conv1_bn').getConfig()['epsilon'], 1e-5);
+    for (const model of [torch, keras, densenet]) model.dispose();
+    assert.throws(
+      () => buildModel({ arch: 'squeezenet1_1', variant: 'keras', ...options }),
+      /squeezenet1_1 is built as torchvision; got variant "keras"/,
+    );
+  });
+
   test('bad arguments are refused with the argument named', () => {
     const base = {
       arch: 'small-cnn' as ModelArch,
