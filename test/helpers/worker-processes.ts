@@ -31,12 +31,32 @@ interface SpawnedWorker {
   exited: Promise<void>;
 }
 
-function spawnWorker(role: WorkerRole, taskQueue: string): SpawnedWorker {
-  const child = spawn(
+/** Where a worker runs: a command prefix (e.g. `ip netns exec <host>`) and its environment. */
+export interface WorkerHost {
+  prefix: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+const thisHost: WorkerHost = { prefix: [], env: process.env };
+
+function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): SpawnedWorker {
+  const argv = [
+    ...host.prefix,
     process.execPath,
-    ['--import', 'tsx', 'cli/main.ts', 'worker', '--role', role, '--task-queue', taskQueue],
-    { cwd: repoRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+    '--import',
+    'tsx',
+    'cli/main.ts',
+    'worker',
+    '--role',
+    role,
+    '--task-queue',
+    taskQueue,
+  ];
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    cwd: repoRoot,
+    env: host.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const worker: SpawnedWorker = {
     role,
     child,
@@ -71,14 +91,18 @@ function waitUntilPolling(worker: SpawnedWorker, deadline: number): Promise<void
 /**
  * Starts a control worker on `queue` and master and slave workers on `<queue>-master` / `<queue>-slave`,
  * and resolves once all three poll. On failure the started workers are stopped before the error
- * propagates.
+ * propagates. `hostOf` places each worker (default: this process's host and environment).
  */
-export async function startWorkerFleet(queue: string, startTimeoutMs = 120_000): Promise<WorkerFleet> {
+export async function startWorkerFleet(
+  queue: string,
+  startTimeoutMs = 120_000,
+  hostOf: (role: WorkerRole) => WorkerHost = () => thisHost,
+): Promise<WorkerFleet> {
   const queues = { master: `${queue}-master`, slave: `${queue}-slave` };
   const workers = new Map<WorkerRole, SpawnedWorker>([
-    ['control', spawnWorker('control', queue)],
-    ['master', spawnWorker('master', queues.master)],
-    ['slave', spawnWorker('slave', queues.slave)],
+    ['control', spawnWorker('control', queue, hostOf('control'))],
+    ['master', spawnWorker('master', queues.master, hostOf('master'))],
+    ['slave', spawnWorker('slave', queues.slave, hostOf('slave'))],
   ]);
   const retired: SpawnedWorker[] = [];
   const fleet: WorkerFleet = {
@@ -103,7 +127,7 @@ export async function startWorkerFleet(queue: string, startTimeoutMs = 120_000):
       workers.delete(role);
     },
     restart: async (role) => {
-      const worker = spawnWorker(role, queues[role]);
+      const worker = spawnWorker(role, queues[role], hostOf(role));
       workers.set(role, worker);
       await waitUntilPolling(worker, Date.now() + startTimeoutMs);
     },
