@@ -1,13 +1,37 @@
-import type { TaskSplit } from '../amto';
+import { z } from 'zod';
+import { InvalidDocumentError, parseDocument } from '../amto';
+import { CorruptObjectError } from '../storage/errors';
 import type { ObjectStore } from '../storage/object-store';
 
+const index = z.int('must be a list of sample indices ≥ 0').min(0, 'must be a list of sample indices ≥ 0');
+const indices = z.array(index, 'must be a list of sample indices ≥ 0');
+
 /** `runs/<runId>/splits.json`: the M (train, validation) index splits every worker trains and validates on. */
-export interface SplitManifest {
-  version: 1;
-  runId: string;
-  datasetSize: number;
-  splits: TaskSplit[];
-}
+const splitManifestSchema = z
+  .object({
+    version: z.literal(1, 'must be 1 (the only split manifest version)'),
+    runId: z.string('must be a run id'),
+    datasetSize: z.int('must be an integer ≥ 2').min(2, 'must be an integer ≥ 2'),
+    splits: z
+      .array(z.object({ train: indices, validation: indices }), 'must be a list of splits, one per task')
+      .min(1, 'must list one split per task'),
+  })
+  .superRefine((manifest, context) => {
+    manifest.splits.forEach((split, task) => {
+      for (const part of ['train', 'validation'] as const) {
+        const outside = split[part].findIndex((sample) => sample >= manifest.datasetSize);
+        if (outside >= 0) {
+          context.addIssue({
+            code: 'custom',
+            path: ['splits', task, part, outside],
+            message: `must be below datasetSize ${manifest.datasetSize}`,
+          });
+        }
+      }
+    });
+  });
+
+export type SplitManifest = z.output<typeof splitManifestSchema>;
 
 export async function writeSplitManifest(
   store: ObjectStore,
@@ -17,15 +41,30 @@ export async function writeSplitManifest(
   await store.putObject(key, Buffer.from(JSON.stringify(manifest)));
 }
 
+/** The manifest at `key`, validated: indices out of range or a truncated file would train on wrong data. */
+async function loadSplitManifest(store: ObjectStore, key: string): Promise<SplitManifest> {
+  const bytes = await store.getObject(key);
+  try {
+    return parseDocument(
+      splitManifestSchema,
+      JSON.parse(Buffer.from(bytes).toString('utf8')),
+      key,
+      'manifest',
+    );
+  } catch (error) {
+    const reason =
+      error instanceof InvalidDocumentError ? error.problems.join('; ') : (error as Error).message;
+    throw new CorruptObjectError(key, `not a valid split manifest (in ${store.location}): ${reason}`);
+  }
+}
+
 const cache = new Map<string, Promise<SplitManifest>>();
 
 /** Read once per worker process and run: the manifest is write-once. */
 export function readSplitManifest(store: ObjectStore, key: string): Promise<SplitManifest> {
   let pending = cache.get(key);
   if (pending === undefined) {
-    pending = store
-      .getObject(key)
-      .then((bytes) => JSON.parse(Buffer.from(bytes).toString('utf8')) as SplitManifest);
+    pending = loadSplitManifest(store, key);
     cache.set(key, pending);
     pending.catch(() => cache.delete(key));
   }

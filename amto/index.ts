@@ -22,6 +22,7 @@ export type { EarlyStoppingMode, EarlyStoppingSettings, ImprovementTracker } fro
 export { learningRateAt } from './lr-schedule';
 export type { LearningRateSchedule } from './lr-schedule';
 export { parseRunConfig, runConfigSchema } from './run-config';
+export { InvalidDocumentError, describeIssues, parseDocument } from './document-problems';
 export type { RunConfig, RunConfigInput, RunConfigParseResult } from './run-config';
 export { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN, RUN_ID_RULE, isRunId } from './run-id';
 export { DEFAULT_TASK_QUEUES, TRAINING_ROLES, queueFor } from './task-queues';
@@ -34,6 +35,7 @@ export {
   planRound,
   requestStop,
 } from './amto-state';
+export { amtoStateSchema } from './amto-state-schema';
 export type {
   AmtoConfig,
   AmtoState,

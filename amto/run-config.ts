@@ -5,7 +5,7 @@
  * cross-field checks, so always go through `parseRunConfig`.
  */
 import { z } from 'zod';
-import { describeIssues, isPlainObject, valueAt } from './config-problems';
+import { describeIssues, isPlainObject, valueAt } from './document-problems';
 import { RUN_ID_PATTERN, RUN_ID_RULE } from './run-id';
 import { randomValidationSize, smallestTrainSize } from './splits';
 import { DEFAULT_TASK_QUEUES } from './task-queues';
@@ -384,7 +384,7 @@ function crossFieldProblems(config: Partial<RunConfig>): string[] {
 export function parseRunConfig(input: unknown): RunConfigParseResult {
   const parsed = runConfigSchema.safeParse(input);
   const problems = [
-    ...(parsed.success ? [] : describeIssues(parsed.error.issues, input, allowedFields)),
+    ...(parsed.success ? [] : describeIssues(parsed.error.issues, input, { root: 'config', allowedFields })),
     ...crossFieldProblems(validTopLevelFields(input)),
   ];
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data };

@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { renderChartSvg } from './render-chart-svg';
 import { RUN_REPORT_CHART_NAMES, runReportCharts } from './run-report-charts';
 import { runReportHtml, type RenderedChart } from './run-report-html';
-import type { RunReportInput } from './run-report-input';
 import { svgToPng } from './svg-to-png';
-import { validateRunReportInput } from './validate-run-report-input';
+import { validateRunReportInput, type RunReportInput } from './run-report-input';
 import { writeFileAtomically } from './write-file-atomically';
 
 export const RUN_REPORT_HTML_FILE = 'report.html';
@@ -23,8 +22,9 @@ export interface RunReportFiles {
  * so an interrupted run never leaves a page that looks complete beside missing or half-written charts.
  * Throws a `RunReportInputError` naming every bad field before writing anything.
  */
-export async function renderRunReport(input: RunReportInput, outDir: string): Promise<RunReportFiles> {
-  validateRunReportInput(input);
+export async function renderRunReport(unchecked: RunReportInput, outDir: string): Promise<RunReportFiles> {
+  // Built from stored JSON: the types alone prove nothing.
+  const input = validateRunReportInput(unchecked);
   const rendered: RenderedChart[] = [];
   for (const chart of runReportCharts(input)) rendered.push({ chart, svg: await renderChartSvg(chart.spec) });
 

@@ -1,5 +1,9 @@
 import type { io } from '@tensorflow/tfjs';
+import { z } from 'zod';
 
+import { InvalidDocumentError, parseDocument } from '../amto';
+// The state ml/training captures and restores; storage only persists it (a type, erased at runtime).
+import type { OptimizerState } from '../ml/training/training-state';
 import { StorageError } from './errors';
 import { assertObjectKey } from './keys';
 import {
@@ -22,10 +26,40 @@ import { objectUrl } from './object-url';
 
 export { CheckpointNotFoundError, CorruptCheckpointError } from './errors';
 
-/** Optimizer slots (momentum etc.) as tfjs encodes them (`tf.io.encodeWeights(await optimizer.getWeights())`). */
-export interface OptimizerState {
-  iterations: number;
-  weights: { specs: io.WeightsManifestEntry[]; data: ArrayBuffer };
+const count = z.int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0');
+
+/** What a checkpoint's manifest.json carries besides the file digests. */
+const checkpointAttributesSchema = z.object({
+  step: count,
+  meta: z.record(z.string(), z.unknown(), 'must be an object'),
+});
+
+/** optimizer.json: the optimizer's step count and tfjs's specs of the slots in optimizer.bin. */
+const optimizerHeaderSchema = z.object({
+  iterations: count,
+  specs: z.array(
+    z.looseObject({
+      name: z.string('must be a weight name'),
+      shape: z.array(count, 'must be a list of dimensions'),
+      dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64'], 'must be a tfjs dtype'),
+    }),
+    'must be a list of weight specs',
+  ),
+});
+
+/** Parses one of a checkpoint's JSON documents, reporting a bad field as a corrupt checkpoint. */
+function parseCheckpointDocument<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  where: string,
+  corrupt: (key: string, reason: string) => Error,
+): z.output<Schema> {
+  try {
+    return parseDocument(schema, value, where);
+  } catch (error) {
+    if (error instanceof InvalidDocumentError) throw corrupt(where, error.problems.join('; '));
+    throw error;
+  }
 }
 
 /** Everything needed to continue training a task exactly where it stopped. */
@@ -99,20 +133,26 @@ export class CheckpointStore {
     let optimizer: OptimizerState | null = null;
     if (Object.hasOwn(manifest.files, optimizerJsonFileName)) {
       const [header, data] = await Promise.all([read(optimizerJsonFileName), read(optimizerWeightsFileName)]);
-      const parsed = JSON.parse(Buffer.from(header).toString('utf8')) as {
-        iterations: number;
-        specs: io.WeightsManifestEntry[];
-      };
+      const headerKey = fileKey(key, optimizerJsonFileName);
+      let value: unknown;
+      try {
+        value = JSON.parse(Buffer.from(header).toString('utf8'));
+      } catch (error) {
+        throw corrupt(headerKey, `not valid JSON (${(error as Error).message})`);
+      }
+      const parsed = parseCheckpointDocument(optimizerHeaderSchema, value, headerKey, corrupt);
       optimizer = {
         iterations: parsed.iterations,
-        weights: { specs: parsed.specs, data: toArrayBuffer(data) },
+        weights: { specs: parsed.specs as io.WeightsManifestEntry[], data: toArrayBuffer(data) },
       };
     }
-    const { step, meta } = manifest.attributes as { step?: unknown; meta?: unknown };
-    if (typeof step !== 'number' || meta === null || typeof meta !== 'object') {
-      throw corrupt(fileKey(key, manifestFileName), 'the manifest has no step or meta');
-    }
-    return { model, optimizer, step, meta: meta as Record<string, unknown> };
+    const { step, meta } = parseCheckpointDocument(
+      checkpointAttributesSchema,
+      manifest.attributes,
+      fileKey(key, manifestFileName),
+      corrupt,
+    );
+    return { model, optimizer, step, meta };
   }
 
   /** True when a complete checkpoint (one with a manifest) exists under `key`. */

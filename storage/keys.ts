@@ -46,7 +46,8 @@ export function assertRunId(runId: string): void {
   }
 }
 
-function objectKeyProblem(key: string): string | undefined {
+/** Why `key` cannot name an object (e.g. 'it has an empty, "." or ".." segment'), or undefined. */
+export function objectKeyProblem(key: string): string | undefined {
   if (typeof key !== 'string' || key === '') return 'it is empty';
   if (Buffer.byteLength(key) > maxKeyBytes) return `it is longer than ${maxKeyBytes} bytes`;
   if (key.startsWith('/')) return 'it starts with "/" (keys are relative to the bucket)';

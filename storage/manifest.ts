@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
+import { InvalidDocumentError, parseDocument } from '../amto';
 import { mapWithConcurrency } from './concurrency';
 import { CheckpointNotFoundError, CorruptCheckpointError, ObjectNotFoundError } from './errors';
-import { assertObjectKey } from './keys';
+import { assertObjectKey, objectKeyProblem } from './keys';
 import type { ObjectStore } from './object-store';
 
 /**
@@ -12,21 +14,43 @@ import type { ObjectStore } from './object-store';
  */
 export const manifestFileName = 'manifest.json';
 
-export interface ManifestEntry {
-  sha256: string;
-  size: number;
-}
+const manifestEntrySchema = z.object({
+  sha256: z
+    .string('must be a sha256 digest (64 lowercase hex digits)')
+    .regex(/^[0-9a-f]{64}$/, 'must be a sha256 digest (64 lowercase hex digits)'),
+  size: z.int('must be a size in bytes ≥ 0').min(0, 'must be a size in bytes ≥ 0'),
+});
 
-export interface Manifest {
-  format: 'amto-manifest';
-  version: 1;
+const manifestSchema = z.object({
+  format: z.literal('amto-manifest', 'must be "amto-manifest"'),
+  version: z.literal(1, {
+    error: (issue) => `must be 1; manifest version ${String(issue.input)} is not supported by this amto`,
+  }),
   /** What the files are: 'checkpoint', 'tfjs-model', 'dataset'. */
-  kind: string;
+  kind: z.string('must name what the files are, e.g. "checkpoint"'),
   /** Relative file name (may contain "/") → digest. */
-  files: Record<string, ManifestEntry>;
+  files: z
+    .record(z.string(), manifestEntrySchema, 'must map file names to their sha256 and size')
+    .superRefine((files, context) => {
+      // Names become object keys and, for datasets, local paths: reject traversal like "../x".
+      for (const name of Object.keys(files)) {
+        const problem = objectKeyProblem(name);
+        if (problem !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `is not allowed as a file name: ${problem}`,
+            params: { showValue: false },
+          });
+        }
+      }
+    }),
   /** Small facts that belong to the unit (a checkpoint's step and meta, a dataset's kind). */
-  attributes: Record<string, unknown>;
-}
+  attributes: z.record(z.string(), z.unknown(), 'must be an object').default({}),
+});
+
+export type ManifestEntry = z.output<typeof manifestEntrySchema>;
+export type Manifest = z.output<typeof manifestSchema>;
 
 /** Builds the error to throw for a corrupt object (e.g. CorruptCheckpointError). */
 export type CorruptErrorFactory = (key: string, reason: string) => Error;
@@ -61,7 +85,7 @@ export function encodeManifest(manifest: Manifest): Buffer {
   return Buffer.from(`${JSON.stringify({ ...manifest, files }, null, 2)}\n`);
 }
 
-/** Parses and validates manifest bytes; throws an Error saying what is wrong. */
+/** Parses and validates manifest bytes; throws an Error naming every bad field. */
 export function parseManifest(bytes: Uint8Array): Manifest {
   let value: unknown;
   try {
@@ -69,32 +93,12 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   } catch (error) {
     throw new Error(`manifest is not valid JSON (${(error as Error).message})`);
   }
-  const candidate = value as Partial<Manifest> | null;
-  if (candidate === null || typeof candidate !== 'object' || candidate.format !== 'amto-manifest') {
-    throw new Error('manifest has no "format": "amto-manifest"');
+  try {
+    return parseDocument(manifestSchema, value, 'manifest', 'manifest');
+  } catch (error) {
+    if (error instanceof InvalidDocumentError) throw new Error(`manifest: ${error.problems.join('; ')}`);
+    throw error;
   }
-  if (candidate.version !== 1) {
-    throw new Error(`manifest version ${String(candidate.version)} is not supported`);
-  }
-  if (typeof candidate.kind !== 'string') throw new Error('manifest has no "kind"');
-  if (candidate.files === null || typeof candidate.files !== 'object') {
-    throw new Error('manifest has no "files"');
-  }
-  for (const [name, entry] of Object.entries(candidate.files)) {
-    // Names become object keys and, for datasets, local paths: reject traversal like "../x".
-    assertObjectKey(name);
-    if (typeof entry?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
-      throw new Error(`manifest entry "${name}" has no valid sha256`);
-    }
-    if (!Number.isSafeInteger(entry.size) || entry.size < 0) {
-      throw new Error(`manifest entry "${name}" has no valid size`);
-    }
-  }
-  const attributes = candidate.attributes ?? {};
-  if (typeof attributes !== 'object') {
-    throw new Error('manifest "attributes" is not an object');
-  }
-  return { format: 'amto-manifest', version: 1, kind: candidate.kind, files: candidate.files, attributes };
 }
 
 /** Why `bytes` do not match `entry`, or undefined when they do. */

@@ -1,17 +1,27 @@
-import { ObjectNotFoundError, RunNotFoundError, StorageError } from './errors';
+import { z } from 'zod';
+import { InvalidDocumentError, parseDocument } from '../amto';
+import { CorruptObjectError, ObjectNotFoundError, RunNotFoundError, StorageError } from './errors';
 import { assertRunId, runStateKey } from './keys';
 import type { ObjectStore } from './object-store';
 
-/** A run-state document as stored: the caller's `state` plus where and when it was written. */
-export interface RunStateRecord<State = unknown> {
-  format: 'amto-run-state';
-  version: 1;
-  runId: string;
-  round: number;
+/** The envelope every run-state object has; `state` is the caller's document (it parses it). */
+const runStateRecordSchema = z.object({
+  format: z.literal('amto-run-state', 'must be "amto-run-state"'),
+  version: z.literal(1, 'must be 1'),
+  runId: z.string('must be a run id'),
+  round: z.int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
   /** ISO-8601 time of the write. */
-  writtenAt: string;
+  writtenAt: z.iso.datetime('must be an ISO-8601 time'),
+  state: z.unknown(),
+});
+
+/** A run-state document as stored: the caller's `state` plus where and when it was written. */
+export type RunStateRecord<State = unknown> = Omit<z.output<typeof runStateRecordSchema>, 'state'> & {
   state: State;
-}
+};
+
+/** Validates the `state` of a record read from `where` (its key and store), e.g. parseRunStateDocument. */
+export type StateParser<State> = (state: unknown, where: string) => State;
 
 export interface RunSummary {
   runId: string;
@@ -63,9 +73,12 @@ export class RunStateStore {
   }
 
   /** The newest run state; throws RunNotFoundError (naming the runs that do exist) when there is none. */
-  async loadLatestRunState<State = unknown>(runId: string): Promise<RunStateRecord<State>> {
+  async loadLatestRunState<State = unknown>(
+    runId: string,
+    parseState?: StateParser<State>,
+  ): Promise<RunStateRecord<State>> {
     assertRunId(runId);
-    const record = await this.readRecord<State>(runStateKey(runId));
+    const record = await this.readRecord(runStateKey(runId), parseState);
     if (record !== undefined) return record;
     const known = (await this.listRuns()).map((run) => run.runId);
     const shown = known.slice(0, runsNamedInErrors).join(', ');
@@ -79,9 +92,13 @@ export class RunStateStore {
   }
 
   /** The state written for one round; throws RunNotFoundError when that round has none. */
-  async loadRunState<State = unknown>(runId: string, round: number): Promise<RunStateRecord<State>> {
+  async loadRunState<State = unknown>(
+    runId: string,
+    round: number,
+    parseState?: StateParser<State>,
+  ): Promise<RunStateRecord<State>> {
     const key = runStateKey(runId, round);
-    const record = await this.readRecord<State>(key);
+    const record = await this.readRecord(key, parseState);
     if (record === undefined) {
       throw new RunNotFoundError(
         `run "${runId}" has no state for round ${round} in ${this.store.location} (${key})`,
@@ -105,7 +122,10 @@ export class RunStateStore {
     );
   }
 
-  private async readRecord<State>(key: string): Promise<RunStateRecord<State> | undefined> {
+  private async readRecord<State>(
+    key: string,
+    parseState?: StateParser<State>,
+  ): Promise<RunStateRecord<State> | undefined> {
     let bytes: Uint8Array;
     try {
       bytes = await this.store.getObject(key);
@@ -113,17 +133,23 @@ export class RunStateStore {
       if (error instanceof ObjectNotFoundError) return undefined;
       throw error;
     }
-    let record: RunStateRecord<State>;
+    const where = `${key} in ${this.store.location}`;
+    let value: unknown;
     try {
-      record = JSON.parse(Buffer.from(bytes).toString('utf8')) as RunStateRecord<State>;
+      value = JSON.parse(Buffer.from(bytes).toString('utf8'));
     } catch (error) {
-      throw new StorageError(
-        `run state ${key} in ${this.store.location} is not valid JSON: ${(error as Error).message}`,
-      );
+      throw new StorageError(`run state ${where} is not valid JSON: ${(error as Error).message}`);
     }
-    if (record?.format !== 'amto-run-state' || typeof record.round !== 'number') {
-      throw new StorageError(`${key} in ${this.store.location} is not an amto run-state document`);
+    let record: z.output<typeof runStateRecordSchema>;
+    try {
+      record = parseDocument(runStateRecordSchema, value, where, 'run state');
+    } catch (error) {
+      if (error instanceof InvalidDocumentError) {
+        throw new CorruptObjectError(key, `(in ${this.store.location}) ${error.problems.join('; ')}`);
+      }
+      throw error;
     }
-    return record;
+    const state = parseState === undefined ? (record.state as State) : parseState(record.state, where);
+    return { ...record, state };
   }
 }
