@@ -99,6 +99,9 @@ const datasetSchema = z
   })
   .meta({ description: 'The gross training set (and test set) to use.' });
 
+const PRETRAINED_URL =
+  'must be a file:// URL of a Keras/torchvision weights file or a file:// or s3:// URL of a TensorFlow.js model (model.json)';
+
 const modelSchema = section({
   arch: oneOf(['small-cnn', 'squeezenet1_1', 'mobilenet_v2', 'densenet121'])
     .default('small-cnn')
@@ -117,11 +120,13 @@ const modelSchema = section({
     .default(1)
     .meta({ description: 'Scales the number of filters in every layer (MobileNet-style width).' }),
   pretrained: z
-    .string('must be a file:// or s3:// URL of a TensorFlow.js LayersModel (model.json)')
-    .regex(/^(file|s3):\/\/.+/, 'must be a file:// or s3:// URL of a TensorFlow.js LayersModel (model.json)')
+    .string(PRETRAINED_URL)
+    .regex(/^(file|s3):\/\/.+/, PRETRAINED_URL)
     .optional()
     .meta({
-      description: 'Initial weights (e.g. ImageNet) as a tfjs LayersModel URL; absent = random init.',
+      description:
+        'Initial weights (e.g. ImageNet): a Keras .h5/.keras or torchvision .pth/.safetensors file (file://, ' +
+        'file://~/ = home), or a tfjs model.json (file:// or s3://, e.g. from `amto import-weights`); absent = random init.',
     }),
   sameInit: flag().default(true).meta({
     description:

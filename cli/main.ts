@@ -57,6 +57,11 @@ const commands: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/export')).exportCommand,
   },
   {
+    name: 'import-weights',
+    summary: 'import Keras Applications (.h5/.keras) or torchvision (.pth/.safetensors) weights',
+    load: async () => (await import('./commands/import-weights')).importWeightsCommand,
+  },
+  {
     name: 'models',
     summary: 'list the model zoo with parameters and GFLOPs',
     load: async () => (await import('./commands/models')).modelsCommand,

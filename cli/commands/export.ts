@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadEnvironment } from '../../infra/environment';
-import { FileIOHandler } from '../../ml/models';
+import { FileIOHandler, portableArtifacts } from '../../ml/models';
 import { CheckpointStore } from '../../storage/checkpoint-store';
 import { objectStoreFor } from '../../workers/create-deps';
 import { RunStateStore } from '../../storage/run-state-store';
@@ -12,8 +12,8 @@ import { UsageError } from '../usage-error';
 
 const usage = `Usage: amto export <runId> <dir> [--checkpoint KEY] [--json]
 
-Writes a run's chosen model as TensorFlow.js artifacts: <dir>/model.json + <dir>/weights.bin (load
-with tf.loadLayersModel), plus <dir>/amto-model.json (run id, task, accuracies, input shape, classes).
+Writes a run's chosen model as TensorFlow.js artifacts: <dir>/model.json + <dir>/weights.bin (plain
+tf.loadLayersModel loads it: amto's training-only layers are written as their stock tfjs equivalents), plus <dir>/amto-model.json (run id, task, accuracies, input shape, classes).
 
   --checkpoint  export this checkpoint key instead of the chosen model (e.g. runs/<runId>/r3/t1/master)
   --json        print the amto-model.json contents`;
@@ -54,7 +54,8 @@ export const exportCommand: Command = {
     const classes = model.outputs[0]?.shape[1] ?? prepared.numClasses;
     model.dispose();
     const outDir = resolve(dir);
-    await new FileIOHandler(outDir).save(checkpoint.model);
+    // Stock layer classes only, so tf.loadLayersModel loads it without amto's code.
+    await new FileIOHandler(outDir).save(portableArtifacts(checkpoint.model));
     const info = {
       format: 'amto-model',
       version: 1,

@@ -33,5 +33,11 @@ export function minInputSize(arch: ModelArch): number {
  */
 export function buildModel(options: BuildModelOptions): tf.LayersModel {
   const validated = validateBuildOptions(options, minInputSize);
-  return ARCHITECTURES[validated.arch].build(validated);
+  const model = ARCHITECTURES[validated.arch].build(validated);
+  // Saved with the model, so weights copied by position later go into the same variant.
+  model.setUserDefinedMetadata({ [VARIANT_METADATA_KEY]: validated.variant });
+  return model;
 }
+
+/** userDefinedMetadata key under which a model records the zoo variant it was built as. */
+export const VARIANT_METADATA_KEY = 'amtoVariant';

@@ -14,3 +14,4 @@ export { describeModels, type ModelDescription } from './describe-models';
 export { loadPretrained } from './pretrained';
 export { FileIOHandler, pathOfFileUrl, registerFileRouter } from './file-io-handler';
 export { StepSeededDropout, withDropoutSeed } from './step-seeded-dropout';
+export { portableArtifacts } from './portable-artifacts';

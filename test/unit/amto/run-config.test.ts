@@ -129,7 +129,7 @@ describe('parseRunConfig rejects each bad field with its own message', () => {
     [
       'model.pretrained',
       'https://x/model.json',
-      'model.pretrained: must be a file:// or s3:// URL of a TensorFlow.js LayersModel (model.json) (got "https://x/model.json")',
+      'model.pretrained: must be a file:// URL of a Keras/torchvision weights file or a file:// or s3:// URL of a TensorFlow.js model (model.json) (got "https://x/model.json")',
     ],
     ['model.sameInit', 'yes', 'model.sameInit: must be true or false (got "yes")'],
     ['tasks', 0, 'tasks: must be an integer ≥ 1 (got 0)'],
