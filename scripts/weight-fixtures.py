@@ -66,10 +66,12 @@ def keras_cases(out, x):
                 layer.set_weights([p["gamma"], p["beta"], p["mean"], p["var"]])
         name = f"keras-{arch}"
         files = {"h5": f"{name}.h5"}
-        write_legacy_keras_h5(model, os.path.join(out, files["h5"]), legacy_names=arch == "densenet121")
+        write_legacy_keras_h5(model, os.path.join(out, files["h5"]), arch)
         if arch == "mobilenet_v2":
             files["keras"] = f"{name}.keras"
             model.save(os.path.join(out, files["keras"]))
+            files["notop.h5"] = f"{name}-notop.h5"
+            write_legacy_keras_h5(model, os.path.join(out, files["notop.h5"]), arch, include_top=False)
         logits = model([x], training=False).numpy()
         bn = keras.Model(model.inputs, model.get_layer(first_bn).output)([x], training=True).numpy()
         write_f32(os.path.join(out, f"{name}.logits.bin"), logits)
@@ -78,28 +80,38 @@ def keras_cases(out, x):
     return cases
 
 
-# Keras 2 named DenseNet's stem and final layers with a '/', as the files Keras Applications still serves do.
-KERAS2_DENSENET_NAMES = {"conv1_conv": "conv1/conv", "conv1_bn": "conv1/bn"}
+# Keras 2, whose files Keras Applications still serves, named some layers otherwise than Keras 3.
+KERAS2_LAYER_NAMES = {
+    "densenet121": {"conv1_conv": "conv1/conv", "conv1_bn": "conv1/bn", "predictions": "fc1000"},
+    "mobilenet_v2": {"predictions": "Logits"},
+}
 
 
-def write_legacy_keras_h5(model, path, legacy_names):
-    """The HDF5 layout of Keras 2's save_weights (the form of ~/.keras/models/*.h5 downloads): a group per
-    layer listing `weight_names`, each weight a dataset at <layer>/<weight name>."""
+def write_legacy_keras_h5(model, path, arch, include_top=True):
+    """The HDF5 layout of Keras 2's save_weights, the form of ~/.keras/models/*.h5 downloads: a group per
+    layer listing `weight_names` (Keras 2 names: `depthwise_kernel`, `conv1/conv`, `Logits`), each weight
+    a dataset at <layer>/<weight name>. Without the top, the classifier is left out (the `notop` files)."""
+    import keras
+
+    renames = KERAS2_LAYER_NAMES[arch]
     with h5py.File(path, "w") as f:
         layer_names = []
         for layer in model.layers:
-            name = KERAS2_DENSENET_NAMES.get(layer.name, layer.name) if legacy_names else layer.name
+            if not include_top and layer.name == "predictions":
+                continue
+            name = renames.get(layer.name, layer.name)
             layer_names.append(name.encode())
             group = f.create_group(name)
             weight_names = []
             for variable in layer.weights:
-                weight_name = f"{name}/{variable.name}:0"
+                short = "depthwise_kernel" if isinstance(layer, keras.layers.DepthwiseConv2D) else variable.name
+                weight_name = f"{name}/{short}:0"
                 weight_names.append(weight_name.encode())
                 group.create_dataset(weight_name, data=np.asarray(variable.numpy(), dtype=np.float32))
             group.attrs["weight_names"] = weight_names
         f.attrs["layer_names"] = layer_names
         f.attrs["backend"] = b"tensorflow"
-        f.attrs["keras_version"] = b"2.13.1"
+        f.attrs["keras_version"] = b"2.2.4"
 
 
 # ---------------------------------------------------------------- torchvision

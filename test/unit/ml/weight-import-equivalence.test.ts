@@ -224,6 +224,27 @@ describe('weight files that do not fit are refused naming the first tensor that 
     });
   }
 
+  test("a Keras 'notop' file (no classifier) gets a new head, and needs the class count", async () => {
+    const c = fixtureCase('keras-mobilenet_v2');
+    const file = join(fixtures.dir, c.files['notop.h5'] as string);
+    const options = { arch: c.arch, widthMultiplier: c.widthMultiplier, inputShape: inputShape() };
+    await assert.rejects(importWeights(file, options), /has no classifier \(mobilenet_v2 without its top\)/);
+    const { model, report } = await importWeights(file, { ...options, classes: 4 });
+    assert.equal(report.head, 'new');
+    assert.equal(report.fileClasses, null);
+    assert.deepEqual((model.outputs[0] as tf.SymbolicTensor).shape, [null, 4]);
+    const full = await importWeights(join(fixtures.dir, c.files['h5'] as string), options);
+    for (const layer of full.model.layers) {
+      if (layer.name === 'predictions') continue;
+      const imported = model.getLayer(layer.name).getWeights();
+      layer
+        .getWeights()
+        .forEach((w, i) => assert.deepEqual(imported[i]?.dataSync(), w.dataSync(), layer.name));
+    }
+    model.dispose();
+    full.model.dispose();
+  });
+
   test('a classifier for other classes is replaced by a new seeded head; the body is kept', async () => {
     const c = fixtureCase('torch-squeezenet1_1');
     const file = join(fixtures.dir, c.files['pth'] as string);
