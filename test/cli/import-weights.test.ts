@@ -8,7 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { selectBackend } from '../../ml/backend';
 import { loadPretrained } from '../../ml/models';
+import { registerS3Router } from '../../storage/s3-io-handler';
 import { readFloats, weightFixtures, type WeightFixtures } from '../helpers/weight-fixtures';
+import { createTestMinioStore } from '../integration/storage/storage-fixtures';
 import { runCli } from './cli-process';
 
 let fixtures: WeightFixtures;
@@ -105,6 +107,33 @@ describe('amto import-weights and model.pretrained', () => {
     assert.deepEqual((model.outputs[0] as tf.SymbolicTensor).shape, [null, 4]);
     assert.ok((await firstBatchNormDifference(model, c)) <= 1e-4);
     model.dispose();
+  });
+
+  test('import-weights --out s3:// stores the model in MinIO, where every worker can start from it', async () => {
+    const c = torchMobileNet();
+    const { store, dispose } = await createTestMinioStore();
+    const bucket = process.env['MINIO_BUCKET'];
+    process.env['MINIO_BUCKET'] = store.bucket;
+    try {
+      const url = `s3://${store.bucket}/pretrained/mobilenet_v2`;
+      const result = await importMobileNet(c, [
+        '--width-multiplier',
+        String(c.widthMultiplier),
+        '--out',
+        url,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Wrote s3:\/\/.*pretrained\/mobilenet_v2/);
+      registerS3Router(store);
+      const model = await loadPretrained(`${url}/model.json`, options(c));
+      assert.ok(model.getLayer('Conv1_pad'));
+      assert.ok((await firstBatchNormDifference(model, c)) <= 1e-4);
+      model.dispose();
+    } finally {
+      if (bucket === undefined) delete process.env['MINIO_BUCKET'];
+      else process.env['MINIO_BUCKET'] = bucket;
+      await dispose();
+    }
   });
 
   test('a file of another width is refused naming the tensor, and nothing is written', async () => {
