@@ -4,6 +4,7 @@ import { evaluate, trainSteps } from '../ml/training';
 import { checkpointKey, partialCheckpointKey, splitsKey } from '../storage/keys';
 import type { ActivityDeps } from './activity-deps';
 import type { TrainIntervalHeartbeat, TrainIntervalInput, TrainIntervalResult } from './contracts';
+import { timePhase } from './interval-phases';
 import { loadRunDataset } from './run-dataset';
 import { readSplitManifest } from './split-manifest';
 import { openSession, saveSession } from './training-session';
@@ -53,7 +54,7 @@ export async function trainInterval(
     while (done < steps) {
       const chunk = Math.min(config.checkpoint.everySteps, steps - done);
       const chunkStart = done;
-      const result = await trainSteps({
+      const result = await timePhase('train', trainSteps, {
         model: session.model,
         optimizer: session.optimizer,
         data: data.train,
@@ -91,7 +92,7 @@ export async function trainInterval(
       }
       beat({ stepsDone: done, lossSum, partialCheckpoint });
     }
-    const validation = await evaluate({
+    const validation = await timePhase('validate', evaluate, {
       model: session.model,
       data: data.train,
       indices: split.validation,

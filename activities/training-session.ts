@@ -8,6 +8,7 @@ import {
   restoreOptimizerState,
 } from '../ml/training';
 import type { CheckpointStore, TrainingCheckpoint } from '../storage/checkpoint-store';
+import { timePhase } from './interval-phases';
 
 /** A model and its optimizer loaded from a checkpoint onto the device, disposed together. */
 export interface TrainingSession {
@@ -22,11 +23,14 @@ export async function openSession(
   key: string,
   config: RunConfig,
 ): Promise<TrainingSession> {
-  const checkpoint = await checkpoints.loadCheckpoint(key);
-  const model = await modelFromArtifacts(checkpoint.model);
-  const optimizer = createOptimizer(config.optimizer);
-  // The slave takes the donor's whole checkpoint: weights, batch-norm statistics and optimizer slots.
-  if (checkpoint.optimizer !== null) await restoreOptimizerState(optimizer, model, checkpoint.optimizer);
+  const checkpoint = await timePhase('loadCheckpoint', () => checkpoints.loadCheckpoint(key));
+  const { model, optimizer } = await timePhase('buildModel', async () => {
+    const built = await modelFromArtifacts(checkpoint.model);
+    const sgd = createOptimizer(config.optimizer);
+    // The slave takes the donor's whole checkpoint: weights, batch-norm statistics and optimizer slots.
+    if (checkpoint.optimizer !== null) await restoreOptimizerState(sgd, built, checkpoint.optimizer);
+    return { model: built, optimizer: sgd };
+  });
   return {
     model,
     optimizer,
@@ -45,10 +49,12 @@ export async function saveSession(
   step: number,
   meta: TrainingCheckpoint['meta'],
 ): Promise<void> {
-  await checkpoints.saveCheckpoint(key, {
-    model: await captureModelArtifacts(session.model),
-    optimizer: await captureOptimizerState(session.optimizer, session.model),
-    step,
-    meta,
-  });
+  await timePhase('save', async () =>
+    checkpoints.saveCheckpoint(key, {
+      model: await captureModelArtifacts(session.model),
+      optimizer: await captureOptimizerState(session.optimizer, session.model),
+      step,
+      meta,
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { createActivities } from '../activities/create-activities';
 import type { Environment } from '../infra/environment';
 import { selectBackend, type BackendRequest } from '../ml/backend';
 import { createActivityDeps } from './create-deps';
+import { intervalTiming } from './interval-timing';
 import { defaultTaskQueue, type WorkerRole } from './worker-role';
 
 export interface WorkerOptions {
@@ -33,6 +34,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       namespace: environment.temporal.namespace,
       taskQueue,
       activities: createActivities(createActivityDeps(environment)),
+      interceptors: { activity: [intervalTiming()] },
       ...(role === 'control'
         ? { workflowsPath: require.resolve('../workflows'), maxConcurrentActivityTaskExecutions: 4 }
         : // One model per device: a training worker runs one interval at a time.
