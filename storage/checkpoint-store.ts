@@ -22,7 +22,6 @@ import {
   toArrayBuffer,
 } from './model-artifacts-codec';
 import type { ObjectStore } from './object-store';
-import { objectUrl } from './object-url';
 
 export { CheckpointNotFoundError, CorruptCheckpointError } from './errors';
 
@@ -159,11 +158,6 @@ export class CheckpointStore {
   async checkpointExists(key: string): Promise<boolean> {
     assertObjectKey(key);
     return this.store.exists(fileKey(key, manifestFileName));
-  }
-
-  /** `s3://<bucket>/<key>`, for run results and logs. */
-  checkpointUrl(key: string): string {
-    return objectUrl(this.store, key);
   }
 }
 

@@ -8,7 +8,6 @@ import { InvalidKeyError } from './errors';
  *   runs/<runId>/r<round>/t<task>/partial/<master|slave>/s<step>/ an in-interval checkpoint
  *   runs/<runId>/state/round-<round>.json, .../state/latest.json  run state
  *   runs/<runId>/splits.json                                      the split manifest
- *   runs/<runId>/export/                                          the exported final model
  *   datasets/<name>/manifest.json, datasets/<name>/files/...      uploaded datasets
  */
 
@@ -146,11 +145,6 @@ export function runStateKey(runId: string, round?: number): string {
 /** `runs/<runId>/splits.json`: the split manifest prepareRun writes. */
 export function splitsKey(runId: string): string {
   return `${runPrefix(runId)}splits.json`;
-}
-
-/** `runs/<runId>/export`: where the chosen model is exported as a plain tfjs model. */
-export function exportModelKey(runId: string): string {
-  return `${runPrefix(runId)}export`;
 }
 
 /** `datasets/<name>/`: an uploaded dataset. */

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnWorkerProcess, type WorkerProcess } from '../../cli/worker-processes';
+import type { WorkerRole } from '../../workers/worker-role';
 
 /** The built CLI, run as a user would (`npm run build` first; `npm test` does). */
 export const cliEntry = join(__dirname, '..', '..', 'bin', 'amto.js');
@@ -29,19 +30,7 @@ export function runCli(args: string[], timeoutMs = 120_000): Promise<CliResult> 
   });
 }
 
-/** A long-running `amto worker` logging to logPath (read it when a test fails), killed by `stopWorker`. */
-export function startWorker(role: string, taskQueue: string, logPath: string): ChildProcess {
-  const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [cliEntry, 'worker', '--role', role, '--task-queue', taskQueue], {
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  return child;
-}
-
-export async function stopWorker(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return;
-  const exited = new Promise((resolve) => worker.once('exit', resolve));
-  worker.kill('SIGTERM');
-  await exited;
+/** A long-running `amto worker` of the built CLI logging to logPath (read it when a test fails). */
+export function startWorker(role: WorkerRole, taskQueue: string, logPath: string): WorkerProcess {
+  return spawnWorkerProcess(role, taskQueue, { entry: cliEntry, execArgv: [], logPath });
 }

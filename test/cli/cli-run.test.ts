@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { registerFileRouter } from '../../ml/models';
-import { runCli, startWorker, stopWorker } from './cli-process';
+import type { WorkerProcess } from '../../cli/worker-processes';
+import { runCli, startWorker } from './cli-process';
 
 /** run → status → report → export of one tiny run, through the built CLI, on queues of its own. */
 describe('amto run, status, report, export on a tiny config', () => {
@@ -15,7 +15,7 @@ describe('amto run, status, report, export on a tiny config', () => {
   const queue = `cli-test-${randomUUID()}`;
   const runId = `cli-test-${randomUUID().slice(0, 8)}`;
   const configPath = join(dir, 'tiny.json');
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
 
   before(() => {
     writeFileSync(
@@ -40,7 +40,7 @@ describe('amto run, status, report, export on a tiny config', () => {
   });
 
   after(async () => {
-    await Promise.all(workers.map(stopWorker));
+    await Promise.all(workers.map((worker) => worker.stop()));
   });
 
   test('run follows the run to its result', async () => {

@@ -1,13 +1,9 @@
 /** Control, master and slave workers as child processes, started the way a user starts them (`amto worker`). */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { stopChild } from '../../cli/worker-processes';
+import { spawnWorkerProcess, waitUntilPolling, type WorkerProcess } from '../../cli/worker-processes';
 import type { WorkerRole } from '../../workers/worker-role';
 
 const repoRoot = join(__dirname, '..', '..');
-const readyLine = 'polling task queue';
-/** Keeps the end of each worker's output for failure messages without growing without bound. */
-const outputTailChars = 20_000;
 
 export interface WorkerFleet {
   /** The control worker's queue: start workflows here. */
@@ -24,13 +20,6 @@ export interface WorkerFleet {
   restart(role: 'master' | 'slave'): Promise<void>;
 }
 
-interface SpawnedWorker {
-  role: WorkerRole;
-  child: ChildProcess;
-  output: string;
-  exited: Promise<void>;
-}
-
 /** Where a worker runs: a command prefix (e.g. `ip netns exec <host>`) and its environment. */
 export interface WorkerHost {
   prefix: string[];
@@ -39,52 +28,13 @@ export interface WorkerHost {
 
 const thisHost: WorkerHost = { prefix: [], env: process.env };
 
-function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): SpawnedWorker {
-  const argv = [
-    ...host.prefix,
-    process.execPath,
-    '--import',
-    'tsx',
-    'cli/main.ts',
-    'worker',
-    '--role',
-    role,
-    '--task-queue',
-    taskQueue,
-  ];
-  const child = spawn(argv[0] as string, argv.slice(1), {
+function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): WorkerProcess {
+  return spawnWorkerProcess(role, taskQueue, {
+    entry: 'cli/main.ts',
+    execArgv: ['--import', 'tsx'],
+    prefix: host.prefix,
     cwd: repoRoot,
     env: host.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const worker: SpawnedWorker = {
-    role,
-    child,
-    output: '',
-    exited: new Promise((resolve) => child.once('exit', () => resolve())),
-  };
-  const append = (chunk: Buffer): void => {
-    worker.output = (worker.output + chunk.toString('utf8')).slice(-outputTailChars);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  return worker;
-}
-
-function waitUntilPolling(worker: SpawnedWorker, deadline: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = setInterval(() => {
-      if (worker.output.includes(readyLine)) finish();
-      else if (worker.child.exitCode !== null || worker.child.signalCode !== null)
-        finish(new Error(`the ${worker.role} worker exited before polling:\n${worker.output}`));
-      else if (Date.now() > deadline)
-        finish(new Error(`the ${worker.role} worker did not start polling in time:\n${worker.output}`));
-    }, 200);
-    function finish(error?: Error): void {
-      clearInterval(check);
-      if (error === undefined) resolve();
-      else reject(error);
-    }
   });
 }
 
@@ -99,30 +49,26 @@ export async function startWorkerFleet(
   hostOf: (role: WorkerRole) => WorkerHost = () => thisHost,
 ): Promise<WorkerFleet> {
   const queues = { master: `${queue}-master`, slave: `${queue}-slave` };
-  const workers = new Map<WorkerRole, SpawnedWorker>([
+  const workers = new Map<WorkerRole, WorkerProcess>([
     ['control', spawnWorker('control', queue, hostOf('control'))],
     ['master', spawnWorker('master', queues.master, hostOf('master'))],
     ['slave', spawnWorker('slave', queues.slave, hostOf('slave'))],
   ]);
-  const retired: SpawnedWorker[] = [];
+  const retired: WorkerProcess[] = [];
   const fleet: WorkerFleet = {
     control: queue,
     queues,
     output: () =>
       [...retired, ...workers.values()]
-        .map((worker) => `--- ${worker.role} worker ---\n${worker.output}`)
+        .map((worker) => `--- ${worker.role} worker ---\n${worker.output()}`)
         .join('\n'),
-    // The workers' shutdownGraceTime is 20 s; allow a little more before killing.
     stop: async () => {
-      await Promise.all(
-        [...workers.values()].map((worker) => stopChild(worker.child, worker.exited, 25_000)),
-      );
+      await Promise.all([...workers.values()].map((worker) => worker.stop()));
     },
     kill: async (role) => {
       const worker = workers.get(role);
       if (worker === undefined) return;
-      worker.child.kill('SIGKILL');
-      await worker.exited;
+      await worker.kill();
       retired.push(worker);
       workers.delete(role);
     },

@@ -7,7 +7,6 @@ import {
   assertObjectKey,
   checkpointKey,
   datasetPrefix,
-  exportModelKey,
   parseRoundSegment,
   partialCheckpointKey,
   roundPrefix,
@@ -18,7 +17,7 @@ import {
 import type { CheckpointRole } from '../../../storage/keys';
 
 describe('key layout (DESIGN §5)', () => {
-  test('checkpoint, run-state, split, export and dataset keys', () => {
+  test('checkpoint, run-state, split and dataset keys', () => {
     assert.equal(checkpointKey('run-7', 3, 1, 'master'), 'runs/run-7/r3/t1/master');
     assert.equal(checkpointKey('run-7', 3, 1, 'slave'), 'runs/run-7/r3/t1/slave');
     assert.equal(checkpointKey('run-7', 0, 0, 'init'), 'runs/run-7/r0/t0/init');
@@ -27,7 +26,6 @@ describe('key layout (DESIGN §5)', () => {
     assert.equal(runStateKey('run-7'), 'runs/run-7/state/latest.json');
     assert.equal(runStateKey('run-7', 12), 'runs/run-7/state/round-12.json');
     assert.equal(splitsKey('run-7'), 'runs/run-7/splits.json');
-    assert.equal(exportModelKey('run-7'), 'runs/run-7/export');
     assert.equal(datasetPrefix('fashion-mnist'), 'datasets/fashion-mnist/');
   });
 
