@@ -1,10 +1,13 @@
 /**
  * Training throughput of the model zoo on each available TensorFlow.js backend: milliseconds per
  * Nesterov-SGD step (softmax cross-entropy, batch 64, random data) and GFLOP/s, counting a training
- * step as 3× the forward FLOPs. Also reports how many times faster the WASM backend (with the
- * project's gradient kernels) trains small-cnn than the plain CPU backend in the same run.
+ * step as 3× the forward FLOPs; beside them, in the same run and at the same thread count, the peers
+ * (PyTorch eager, TensorFlow graph mode: bench/reference-peers.py in the reference virtualenv) and the
+ * ratio of native TensorFlow's throughput to each. Also reports how many times faster the WASM backend
+ * trains small-cnn than the plain CPU backend.
  *
  *   node --import tsx bench/throughput.ts [--json] [--models a,b] [--backends wasm,cpu] [--steps N] [--cpu-steps N]
+ *                                         [--threads N] [--no-peers]
  *
  * Without --models/--backends every model runs on every backend that starts here, except that the CPU
  * backend (minutes per step) runs small-cnn only. --steps sets the timed steps of the fast backends
@@ -12,6 +15,8 @@
  * (default 1) without a warm-up, which would only double a run whose one-time costs are negligible.
  */
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../ml/backend';
 import {
   buildModel,
@@ -42,6 +47,9 @@ interface Options {
   backends: BackendName[] | undefined;
   steps: number;
   cpuSteps: number;
+  /** Intra-op threads of native TensorFlow and of the peers. */
+  threads: number;
+  peers: boolean;
 }
 
 interface ThroughputResult {
@@ -57,7 +65,7 @@ interface ThroughputResult {
 }
 
 const USAGE =
-  'usage: bench/throughput.ts [--json] [--models a,b] [--backends wasm,cpu] [--steps N] [--cpu-steps N]';
+  'usage: bench/throughput.ts [--json] [--models a,b] [--backends wasm,cpu] [--steps N] [--cpu-steps N] [--threads N] [--no-peers]';
 
 function parseOptions(args: string[]): Options {
   const options: Options = {
@@ -66,6 +74,8 @@ function parseOptions(args: string[]): Options {
     backends: undefined,
     steps: DEFAULT_STEPS,
     cpuSteps: DEFAULT_CPU_STEPS,
+    threads: 1,
+    peers: true,
   };
   const positiveInteger = (flag: string, text: string): number => {
     const number = Number(text);
@@ -103,6 +113,10 @@ function parseOptions(args: string[]): Options {
       options.steps = positiveInteger(flag, value());
     } else if (flag === '--cpu-steps') {
       options.cpuSteps = positiveInteger(flag, value());
+    } else if (flag === '--threads') {
+      options.threads = positiveInteger(flag, value());
+    } else if (flag === '--no-peers') {
+      options.peers = false;
     } else {
       throw new Error(`unknown argument '${flag}'; ${USAGE}`);
     }
@@ -111,11 +125,14 @@ function parseOptions(args: string[]): Options {
 }
 
 /** Backends that start here, in the order asked for; an explicitly requested one that cannot start is an error. */
-async function startableBackends(requested: BackendName[] | undefined): Promise<BackendName[]> {
+async function startableBackends(
+  requested: BackendName[] | undefined,
+  threads: number,
+): Promise<BackendName[]> {
   const available: BackendName[] = [];
   for (const backend of requested ?? BACKENDS) {
     try {
-      await selectBackend(backend, { log: () => undefined });
+      await selectBackend(backend, { log: () => undefined, threads });
       available.push(backend);
     } catch (error) {
       if (requested !== undefined) throw error;
@@ -173,6 +190,88 @@ async function measure(
   }
 }
 
+interface PeerResult {
+  model: ModelArch;
+  framework: 'pytorch' | 'tf-function';
+  steps: number;
+  msPerStep: number;
+  cpuMsPerStep: number;
+}
+
+/** The same steps in PyTorch and TF graph mode, in the reference virtualenv (built once, several GB). */
+function runPeers(results: ThroughputResult[], options: Options): PeerResult[] {
+  const models = [...new Set(results.map((r) => r.model))];
+  if (models.length === 0) return [];
+  const root = join(__dirname, '..');
+  const venv = spawnSync('bash', [join(root, 'infra', 'reference-python.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (venv.status !== 0)
+    throw new Error('bench: could not build the reference Python environment (see above)');
+  const peers = spawnSync(
+    join(venv.stdout.trim(), 'bin', 'python'),
+    [
+      join(root, 'bench', 'reference-peers.py'),
+      '--threads',
+      String(options.threads),
+      '--steps',
+      String(options.steps),
+      '--models',
+      models.map((model) => `${model}:${INPUT_SHAPES[model].join('x')}`).join(','),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (peers.status !== 0) throw new Error(`bench: the reference peers failed (exit ${peers.status})`);
+  return peers.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as PeerResult);
+}
+
+/**
+ * One row per model: CPU ms per step of each engine and peer, and native TensorFlow's throughput as a
+ * multiple of each peer's (CPU time: the fairest measure on a shared machine; wall time beside it).
+ */
+function formatComparison(results: ThroughputResult[], peers: PeerResult[], threads: number): string {
+  const cpu = (value: { cpuMsPerStep: number; msPerStep: number } | undefined): string =>
+    value === undefined ? '–' : `${value.cpuMsPerStep.toFixed(1)} (${value.msPerStep.toFixed(1)})`;
+  const ratio = (peer: PeerResult | undefined, ours: ThroughputResult | undefined): string =>
+    peer === undefined || ours === undefined ? '–' : `${(peer.cpuMsPerStep / ours.cpuMsPerStep).toFixed(2)}×`;
+  const header = [
+    'model',
+    'wasm',
+    'tensorflow',
+    'pytorch',
+    'tf.function',
+    'tensorflow ÷ pytorch',
+    'tensorflow ÷ tf.function',
+  ];
+  const rows = [...new Set(results.map((r) => r.model))].map((model) => {
+    const of = (backend: BackendName) => results.find((r) => r.model === model && r.backend === backend);
+    const peer = (framework: PeerResult['framework']) =>
+      peers.find((p) => p.model === model && p.framework === framework);
+    return [
+      model,
+      cpu(of('wasm')),
+      cpu(of('tensorflow')),
+      cpu(peer('pytorch')),
+      cpu(peer('tf-function')),
+      ratio(peer('pytorch'), of('tensorflow')),
+      ratio(peer('tf-function'), of('tensorflow')),
+    ];
+  });
+  return `CPU ms per step (wall ms in brackets), ${threads} thread${threads === 1 ? '' : 's'}; a ratio is throughput relative to the peer (> 1: amto is faster)\n${markdownTable(header, rows)}`;
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
@@ -190,16 +289,12 @@ function formatTable(results: ThroughputResult[]): string {
     r.cpuMsPerStep.toFixed(1),
     r.gflops.toFixed(3),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  return markdownTable(header, rows);
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const backends = await startableBackends(options.backends);
+  const backends = await startableBackends(options.backends, options.threads);
   const explicitPlan = options.models !== undefined || options.backends !== undefined;
   const results: ThroughputResult[] = [];
   for (const backend of backends) {
@@ -213,6 +308,8 @@ async function main(): Promise<void> {
       else console.error(`${model} on ${backend}: ${result.msPerStep} ms/step`);
     }
   }
+  const peers = options.peers ? runPeers(results, options) : [];
+  if (options.json) for (const peer of peers) console.log(JSON.stringify(peer));
   const wasm = results.find((r) => r.model === 'small-cnn' && r.backend === 'wasm');
   const cpu = results.find((r) => r.model === 'small-cnn' && r.backend === 'cpu');
   const speedup = wasm && cpu ? round(cpu.msPerStep / wasm.msPerStep, 1) : undefined;
@@ -222,6 +319,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(formatTable(results));
+  if (peers.length > 0) console.log(`\n${formatComparison(results, peers, options.threads)}`);
   if (speedup !== undefined) console.log(`\nsmall-cnn: WASM trains ${speedup}× faster than the CPU backend`);
 }
 

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import {
   addedWasmKernelNames,
   registerWasmGradientKernels,
   replacedWasmKernelNames,
 } from './kernels/register-wasm-gradient-kernels';
+import { registerNativeActivationGradients } from './native/activation-gradients';
+import { NATIVE_TENSORFLOW_VERSION, nativeTensorflowPackage } from './native-tensorflow-build';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
@@ -18,11 +22,23 @@ export interface BackendSelection {
 export interface SelectBackendOptions {
   /** Receives the one-line report of a new choice (default: console.info). */
   log?: (line: string) => void;
+  /**
+   * Native TensorFlow's intra-op threads (default: half the cores, so a master and a slave worker on one
+   * machine do not oversubscribe it). Fixed for the process by the first load.
+   */
+  threads?: number;
+}
+
+interface NativeOptions {
+  threads: number;
+}
+
+/** Two training workers (a master and a slave) per machine share its cores. */
+export function defaultNativeThreads(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
 export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-
-const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 
 /** A backend that loaded (with what it is) or why it cannot run, as a sentence a user can act on. */
 type Availability = { ok: true; detail: string } | { ok: false; reason: string };
@@ -34,8 +50,8 @@ let active: BackendSelection | undefined;
 
 /**
  * Makes `requested` the process's TensorFlow.js backend and reports the choice in one log line.
- * `auto` takes @tensorflow/tfjs-node-gpu when it loads, else WASM (with the project's gradient
- * kernels), else the plain CPU backend; an explicit request that cannot run throws, naming the package
+ * `auto` takes native TensorFlow (the tfjs-node-gpu or tfjs-node addon setup built against the PyPI
+ * wheel) when it loads, else WASM (with the project's gradient kernels), else the plain CPU backend; an explicit request that cannot run throws, naming the package
  * and how to fix it. Idempotent: asking again for the active backend changes and logs nothing.
  */
 export async function selectBackend(
@@ -51,7 +67,9 @@ export async function selectBackend(
     requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested];
   const skipped: string[] = [];
   for (const backend of candidates) {
-    const availability = await start(backend);
+    const availability = await start(backend, {
+      threads: options.threads ?? defaultNativeThreads(),
+    });
     if (!availability.ok) {
       if (requested !== 'auto')
         throw new Error(`Compute backend '${backend}' is not available: ${availability.reason}`);
@@ -72,10 +90,10 @@ export async function selectBackend(
 }
 
 /** Loads `backend` if needed and makes it the engine's backend. */
-async function start(backend: BackendName): Promise<Availability> {
+async function start(backend: BackendName, native: NativeOptions): Promise<Availability> {
   let availability: Availability;
   if (backend === 'tensorflow') {
-    tensorflowLoad ??= loadTensorflow();
+    tensorflowLoad ??= loadTensorflow(native);
     availability = await tensorflowLoad;
   } else if (backend === 'wasm') {
     wasmLoad ??= loadWasm();
@@ -93,29 +111,65 @@ async function start(backend: BackendName): Promise<Availability> {
   return availability;
 }
 
-async function loadTensorflow(): Promise<Availability> {
-  const install = `install it with \`npm install ${TFJS_NODE_GPU}@${tf.version_core}\` (Linux x86-64 with an NVIDIA GPU and the CUDA/cuDNN libraries TensorFlow needs), or choose the wasm or cpu backend`;
+async function loadTensorflow(native: NativeOptions): Promise<Availability> {
+  const install = `run \`npm run setup\` (it builds ${nativeTensorflowPackage.cpu} / ${nativeTensorflowPackage.gpu} against the TensorFlow ${NATIVE_TENSORFLOW_VERSION} wheel from PyPI and says what is missing), or choose the wasm or cpu backend`;
+  const packageName = builtNativePackage();
+  if (packageName === undefined) {
+    return { ok: false, reason: `no native TensorFlow addon is built in this checkout; ${install}` };
+  }
+  // TensorFlow reads these once, when its first context starts: they must be set before the addon loads.
+  process.env.TF_NUM_INTRAOP_THREADS = String(native.threads);
+  process.env.TF_NUM_INTEROP_THREADS = '1';
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // The same seed must give the same transfer decisions run to run; measured cost on CPU: none (docs/benchmarks.md).
+  process.env.TF_DETERMINISTIC_OPS = '1';
+  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   try {
     // A computed specifier keeps the optional package out of type checking and bundling.
-    const specifier: string = TFJS_NODE_GPU;
+    const specifier: string = packageName;
     await import(specifier);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const notInstalled = isModuleNotFound(error) && message.includes(TFJS_NODE_GPU);
-    return {
-      ok: false,
-      reason: notInstalled
-        ? `${TFJS_NODE_GPU} is not installed; ${install}`
-        : `${TFJS_NODE_GPU} is installed but failed to load (${firstLine(message)}); reinstall it or check its CUDA/cuDNN libraries, or choose the wasm or cpu backend`,
-    };
+    return { ok: false, reason: `${packageName} failed to load (${firstLine(message)}); ${install}` };
   }
   if (tf.findBackendFactory('tensorflow') === null) {
     return {
       ok: false,
-      reason: `${TFJS_NODE_GPU} loaded but registered no 'tensorflow' backend with this process's @tensorflow/tfjs ${tf.version_core} (two copies of tfjs-core?); ${install}`,
+      reason: `${packageName} loaded but registered no 'tensorflow' backend with this process's @tensorflow/tfjs ${tf.version_core} (two copies of tfjs-core?); ${install}`,
     };
   }
-  return { ok: true, detail: `${TFJS_NODE_GPU} (native TensorFlow; uses the GPU when CUDA finds one)` };
+  registerNativeActivationGradients();
+  const gpu = packageName === nativeTensorflowPackage.gpu;
+  const devices = gpu
+    ? `GPU build${process.env.CUDA_VISIBLE_DEVICES === undefined ? '' : `, CUDA_VISIBLE_DEVICES=${process.env.CUDA_VISIBLE_DEVICES}`} (uses a GPU when CUDA finds one, else the CPU)`
+    : 'CPU';
+  return {
+    ok: true,
+    detail: `${packageName} on TensorFlow ${nativeTensorflowVersion() ?? NATIVE_TENSORFLOW_VERSION}, ${devices}, ${native.threads} intra-op thread${native.threads === 1 ? '' : 's'}, deterministic ops`,
+  };
+}
+
+/** The native package whose addon setup built and linked here (the GPU one first), if any. */
+function builtNativePackage(): string | undefined {
+  for (const packageName of [nativeTensorflowPackage.gpu, nativeTensorflowPackage.cpu]) {
+    try {
+      const packageJson = require.resolve(`${packageName}/package.json`);
+      // node-pre-gyp is how the package itself finds its addon; asking it keeps the two in agreement.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from the package's own folder
+      const preGyp = require(require.resolve('@mapbox/node-pre-gyp', { paths: [packageJson] })) as {
+        find(path: string): string;
+      };
+      if (existsSync(preGyp.find(packageJson))) return packageName;
+    } catch {
+      // Not installed (or its loader is missing): try the next one.
+    }
+  }
+  return undefined;
+}
+
+function nativeTensorflowVersion(): string | undefined {
+  const backend = tf.engine().findBackend('tensorflow') as { binding?: { TF_Version?: string } } | null;
+  return backend?.binding?.TF_Version;
 }
 
 async function loadWasm(): Promise<Availability> {
@@ -140,12 +194,6 @@ async function loadWasm(): Promise<Availability> {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm could not be loaded (${firstLine(message)})` };
   }
-}
-
-function isModuleNotFound(error: unknown): boolean {
-  // require() says MODULE_NOT_FOUND; an ESM import() (as under tsx) says ERR_MODULE_NOT_FOUND.
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
 }
 
 function firstLine(text: string): string {

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   backend: BackendRequest;
   /** GPU index for this worker (one model per device); sets CUDA_VISIBLE_DEVICES before TensorFlow loads. */
   device?: number;
+  /** Native TensorFlow intra-op threads (default: half the machine's cores). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -25,7 +27,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   const { role, environment } = options;
   if (options.device !== undefined) process.env.CUDA_VISIBLE_DEVICES = String(options.device);
-  const backend = await selectBackend(options.backend, { log });
+  const backend = await selectBackend(options.backend, { log, threads: options.threads });
   const taskQueue = options.taskQueue ?? defaultTaskQueue[role];
   const connection = await NativeConnection.connect({ address: environment.temporal.address });
   try {

@@ -1,18 +1,21 @@
 import { loadEnvironment } from '../../infra/environment';
-import { BACKEND_REQUESTS, type BackendRequest } from '../../ml/backend';
+import { BACKEND_REQUESTS, defaultNativeThreads, type BackendRequest } from '../../ml/backend';
 import { runWorker } from '../../workers/run-worker';
 import { WORKER_ROLES, defaultTaskQueue, type WorkerRole } from '../../workers/worker-role';
 import { type Command, noArguments, parseCommandArgs } from '../command';
 import { UsageError } from '../usage-error';
 
-const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME] [--backend auto|tensorflow|wasm|cpu] [--device N]
+const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME] [--backend auto|tensorflow|wasm|cpu] [--device N] [--threads N]
 
   --role        control: runs the amtoTraining workflow and light activities (queue "${defaultTaskQueue.control}")
                 master:  trains task masters (queue "${defaultTaskQueue.master}")
                 slave:   trains task slaves  (queue "${defaultTaskQueue.slave}")
   --task-queue  poll another queue, e.g. amto-master-0 to pin a computing unit (config queues.computingUnits)
-  --backend     TensorFlow.js backend (default auto: tfjs-node-gpu when it loads, else WASM, else CPU)
-  --device      GPU index for this worker (sets CUDA_VISIBLE_DEVICES)
+  --backend     compute backend (default auto: native TensorFlow — GPU when CUDA finds one, else CPU —
+                when setup built it, else WASM, else plain JavaScript CPU); the first line says which and why
+  --device      GPU index for this worker (sets CUDA_VISIBLE_DEVICES before TensorFlow loads; memory growth on)
+  --threads     native TensorFlow's intra-op threads (default ${defaultNativeThreads()}: half of this machine's cores, so a
+                master and a slave worker on it do not oversubscribe them)
 
 Runs until SIGINT/SIGTERM, then shuts down gracefully. Start one per GPU, on any machine that reaches
 Temporal (TEMPORAL_ADDRESS) and the object store (MINIO_ENDPOINT).`;
@@ -26,6 +29,7 @@ export const workerCommand: Command = {
       'task-queue': { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       device: { type: 'string' },
+      threads: { type: 'string' },
     });
     noArguments(this, positionals);
     const role = values.role;
@@ -45,12 +49,20 @@ export const workerCommand: Command = {
         throw new UsageError(`amto worker: --device must be a GPU index ≥ 0 (got "${values.device}")`);
       }
     }
+    let threads: number | undefined;
+    if (values.threads !== undefined) {
+      threads = Number(values.threads);
+      if (!Number.isInteger(threads) || threads < 1) {
+        throw new UsageError(`amto worker: --threads must be an integer ≥ 1 (got "${values.threads}")`);
+      }
+    }
     await runWorker({
       role: role as WorkerRole,
       environment: loadEnvironment(),
       taskQueue: values['task-queue'],
       backend: backend as BackendRequest,
       device,
+      threads,
     });
     return 0;
   },

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batch-normalization';
 import type { ModelVariant, ValidatedBuildOptions } from './build-options';
 import { scaleChannels } from './channel-scaling';
 import { InitializerSeeds } from './initializer-seeds';
@@ -81,7 +82,7 @@ class DenseNetLayers {
   }
 
   bnRelu(x: tf.SymbolicTensor, bnName: string, reluName: string): tf.SymbolicTensor {
-    const y = tf.layers.batchNormalization({ ...this.batchNorm, name: bnName }).apply(x) as tf.SymbolicTensor;
+    const y = batchNormalization({ ...this.batchNorm, name: bnName }).apply(x) as tf.SymbolicTensor;
     return tf.layers.reLU({ name: reluName }).apply(y) as tf.SymbolicTensor;
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batch-normalization';
 import type { ModelVariant, ValidatedBuildOptions } from './build-options';
 import { makeDivisible } from './channel-scaling';
 import { InitializerSeeds } from './initializer-seeds';
@@ -74,7 +75,7 @@ export function buildMobileNetV2(options: ValidatedBuildOptions): tf.LayersModel
       name: 'Conv1',
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ ...batchNorm, name: 'bn_Conv1' }).apply(x) as tf.SymbolicTensor;
+  x = batchNormalization({ ...batchNorm, name: 'bn_Conv1' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(x) as tf.SymbolicTensor;
 
   let blockId = 0;
@@ -101,7 +102,7 @@ export function buildMobileNetV2(options: ValidatedBuildOptions): tf.LayersModel
       name: 'Conv_1',
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ ...batchNorm, name: 'Conv_1_bn' }).apply(x) as tf.SymbolicTensor;
+  x = batchNormalization({ ...batchNorm, name: 'Conv_1_bn' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ maxValue: 6, name: 'out_relu' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }).apply(x) as tf.SymbolicTensor;
   if (variant.classifierDropout > 0) {
@@ -140,9 +141,7 @@ function invertedResidualBlock(input: tf.SymbolicTensor, spec: BlockSpec): tf.Sy
         name: `${prefix}expand`,
       })
       .apply(x) as tf.SymbolicTensor;
-    x = tf.layers
-      .batchNormalization({ ...batchNorm, name: `${prefix}expand_BN` })
-      .apply(x) as tf.SymbolicTensor;
+    x = batchNormalization({ ...batchNorm, name: `${prefix}expand_BN` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.reLU({ maxValue: 6, name: `${prefix}expand_relu` }).apply(x) as tf.SymbolicTensor;
   }
   if (stride === 2) x = stride2Padding(x, variant, `${prefix}pad`);
@@ -156,9 +155,7 @@ function invertedResidualBlock(input: tf.SymbolicTensor, spec: BlockSpec): tf.Sy
       name: `${prefix}depthwise`,
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .batchNormalization({ ...batchNorm, name: `${prefix}depthwise_BN` })
-    .apply(x) as tf.SymbolicTensor;
+  x = batchNormalization({ ...batchNorm, name: `${prefix}depthwise_BN` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ maxValue: 6, name: `${prefix}depthwise_relu` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .conv2d({
@@ -169,9 +166,7 @@ function invertedResidualBlock(input: tf.SymbolicTensor, spec: BlockSpec): tf.Sy
       name: `${prefix}project`,
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .batchNormalization({ ...batchNorm, name: `${prefix}project_BN` })
-    .apply(x) as tf.SymbolicTensor;
+  x = batchNormalization({ ...batchNorm, name: `${prefix}project_BN` }).apply(x) as tf.SymbolicTensor;
   if (inChannels === filters && stride === 1) {
     return tf.layers.add({ name: `${prefix}add` }).apply([input, x]) as tf.SymbolicTensor;
   }

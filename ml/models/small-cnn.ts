@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batch-normalization';
 import type { ValidatedBuildOptions } from './build-options';
 import { scaleChannels } from './channel-scaling';
 import { InitializerSeeds } from './initializer-seeds';
@@ -32,9 +33,7 @@ export function buildSmallCnn(options: ValidatedBuildOptions): tf.LayersModel {
         name: `${block}_conv`,
       })
       .apply(x) as tf.SymbolicTensor;
-    x = tf.layers
-      .batchNormalization({ momentum: BN_MOMENTUM, name: `${block}_bn` })
-      .apply(x) as tf.SymbolicTensor;
+    x = batchNormalization({ momentum: BN_MOMENTUM, name: `${block}_bn` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.reLU({ name: `${block}_relu` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers
       .maxPooling2d({ poolSize: 2, strides: 2, name: `${block}_pool` })

@@ -4,17 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { selectBackend, type BackendRequest } from '../../../ml/backend';
 import { addedWasmKernelNames } from '../../../ml/kernels/register-wasm-gradient-kernels';
 
-const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
-
-function tfjsNodeGpuInstalled(): boolean {
-  try {
-    require.resolve(TFJS_NODE_GPU);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('selectBackend', () => {
   let previousBackend = 'cpu';
   before(() => {
@@ -24,33 +13,44 @@ describe('selectBackend', () => {
     await tf.setBackend(previousBackend);
   });
 
-  test('auto takes tfjs-node-gpu when installed, else WASM, and says why tensorflow was skipped', async () => {
+  // setup (npm test runs it) builds the native addon: auto must take it, as a user's worker does.
+  test('auto takes native TensorFlow and says which build, version and threads in one line', async () => {
     const lines: string[] = [];
-    const selection = await selectBackend('auto', { log: (line) => lines.push(line) });
-    if (tfjsNodeGpuInstalled()) {
-      assert.equal(selection.backend, 'tensorflow');
-    } else {
-      assert.equal(selection.backend, 'wasm');
-      assert.match(selection.detail, /tensorflow skipped: @tensorflow\/tfjs-node-gpu is not installed/);
-      assert.match(selection.detail, /SIMD/);
-    }
-    assert.equal(tf.getBackend(), selection.backend);
+    const selection = await selectBackend('auto', { log: (line) => lines.push(line), threads: 1 });
+    assert.equal(selection.backend, 'tensorflow');
+    assert.match(
+      selection.detail,
+      /@tensorflow\/tfjs-node on TensorFlow 2\.21\.0, CPU, 1 intra-op thread, deterministic ops/,
+    );
+    assert.equal(tf.getBackend(), 'tensorflow');
+    assert.equal(process.env.TF_NUM_INTRAOP_THREADS, '1');
     assert.equal(lines.length, 1);
     assert.ok(!lines[0]?.includes('\n'), 'the choice is logged as one line');
-    assert.ok(lines[0]?.includes(selection.backend));
+    assert.ok(lines[0]?.startsWith('compute backend: tensorflow — '));
   });
 
-  test('an explicit tensorflow request fails clearly when the package is missing', async () => {
-    if (tfjsNodeGpuInstalled()) {
-      assert.equal((await selectBackend('tensorflow', { log: () => undefined })).backend, 'tensorflow');
-      return;
-    }
-    await assert.rejects(selectBackend('tensorflow', { log: () => undefined }), (error: Error) => {
-      assert.match(error.message, /Compute backend 'tensorflow' is not available/);
-      assert.match(error.message, /@tensorflow\/tfjs-node-gpu is not installed/);
-      assert.match(error.message, new RegExp(`npm install @tensorflow/tfjs-node-gpu@${tf.version_core}`));
-      return true;
-    });
+  test('the native backend computes with TensorFlow 2.21 kernels and agrees with the CPU backend', async () => {
+    await selectBackend('tensorflow', { log: () => undefined });
+    const binding = (tf.backend() as unknown as { binding: { TF_Version: string } }).binding;
+    assert.equal(binding.TF_Version, '2.21.0');
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)),
+      [2, 5, 5, 3],
+    );
+    const k = tf.tensor4d(
+      Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)),
+      [3, 3, 3, 4],
+    );
+    const native = await tf.conv2d(x, k, 1, 'same').data();
+    await tf.setBackend('cpu');
+    const xCpu = tf.tensor4d(await x.data(), x.shape);
+    const kCpu = tf.tensor4d(await k.data(), k.shape);
+    const reference = await tf.conv2d(xCpu, kCpu, 1, 'same').data();
+    assert.equal(native.length, reference.length);
+    native.forEach((value, i) => assert.ok(Math.abs(value - (reference[i] ?? NaN)) < 1e-4, `element ${i}`));
+    tf.dispose([xCpu, kCpu]);
+    await tf.setBackend('tensorflow');
+    tf.dispose([x, k]);
   });
 
   test('wasm registers the gradient kernels and repeated selection is a quiet no-op', async () => {

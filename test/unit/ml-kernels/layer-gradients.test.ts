@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { selectBackend } from '../../../ml/backend';
+import { batchNormalization } from '../../../ml/models/batch-normalization';
 import { liveTensorCounts, relativeError, RELATIVE_TOLERANCE, seededRandom } from './backend-comparison';
 
 const BATCH = 3;
@@ -12,7 +13,8 @@ const INPUT_SHAPE: [number, number, number] = [13, 13, 3];
  * One small network with every layer type of the model zoo: ZeroPadding2D, Conv2D (strides 1–2,
  * same/valid, with and without bias and fused ReLU), DepthwiseConv2D (strides 1–2), BatchNormalization,
  * ReLU and ReLU6, MaxPooling (2×2 and overlapping 3×3), AveragePooling, GlobalAveragePooling, Add,
- * Concatenate, Dropout, Flatten, Reshape and Dense.
+ * Concatenate, Dropout, Flatten, Reshape and Dense. Batch normalisation is the zoo's own layer, which
+ * trains through TensorFlow's fused kernels on the native backend.
  */
 function buildAllLayersModel(): tf.LayersModel {
   const L = tf.layers;
@@ -33,9 +35,9 @@ function buildAllLayersModel(): tf.LayersModel {
     L.conv2d({ filters: 8, kernelSize: 3, strides: 2, useBias: false, kernelInitializer: init(1) }),
     x,
   );
-  x = apply(L.reLU({ maxValue: 6 }), apply(L.batchNormalization(), x));
+  x = apply(L.reLU({ maxValue: 6 }), apply(batchNormalization({}), x));
   let branch = apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthwiseInitializer: init(2) }), x);
-  branch = apply(L.reLU(), apply(L.batchNormalization(), branch));
+  branch = apply(L.reLU(), apply(batchNormalization({ momentum: 0.9 }), branch));
   branch = apply(L.conv2d({ filters: 8, kernelSize: 1, useBias: false, kernelInitializer: init(3) }), branch);
   x = apply(L.add(), [x, branch]);
   const wide = apply(
@@ -89,61 +91,92 @@ function lossAndGradients(
   return result;
 }
 
-describe('training through every zoo layer type on WASM', () => {
-  let previousBackend = 'cpu';
-  let model: tf.LayersModel;
-  let images: tf.Tensor;
-  let labels: tf.Tensor;
+/** Every backend a user can train on: native TensorFlow (the default) and WASM (the fallback). */
+for (const backend of ['tensorflow', 'wasm'] as const) {
+  describe(`training through every zoo layer type on ${backend}`, () => {
+    let previousBackend = 'cpu';
+    let model: tf.LayersModel;
+    let images: tf.Tensor;
+    let labels: tf.Tensor;
 
-  before(async () => {
-    previousBackend = tf.getBackend() ?? 'cpu';
-    await selectBackend('wasm', { log: () => undefined });
-    await tf.setBackend('cpu');
-    model = buildAllLayersModel();
-    const random = seededRandom(3);
-    const size = BATCH * INPUT_SHAPE.reduce((a, b) => a * b, 1);
-    images = tf.tensor4d(
-      Float32Array.from({ length: size }, () => random() * 2 - 1),
-      [BATCH, ...INPUT_SHAPE],
-    );
-    labels = tf.oneHot(tf.tensor1d([0, 3, 4], 'int32'), CLASSES);
-  });
-  after(async () => {
-    tf.dispose([images, labels]);
-    model.dispose();
-    await tf.setBackend(previousBackend);
-  });
-
-  test('the loss and every weight gradient match the CPU backend', async () => {
-    await tf.setBackend('cpu');
-    const expected = lossAndGradients(model, images, labels);
-    await tf.setBackend('wasm');
-    const actual = lossAndGradients(model, images, labels);
-    assert.equal(actual.size, model.trainableWeights.length + 1);
-    for (const [name, values] of expected) {
-      const error = relativeError(actual.get(name) ?? new Float32Array(0), values);
-      assert.ok(error <= RELATIVE_TOLERANCE, `${name}: relative error ${error}`);
-    }
-  });
-
-  test('Nesterov SGD steps keep the tensor count flat', async () => {
-    await tf.setBackend('wasm');
-    const optimizer = tf.train.momentum(0.01, 0.9, true);
-    const step = () => {
-      const loss = optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            labels,
-            model.apply(images, { training: true }) as tf.Tensor,
-          ) as tf.Scalar,
-        true,
+    before(async () => {
+      previousBackend = tf.getBackend() ?? 'cpu';
+      await selectBackend(backend, { log: () => undefined });
+      await tf.setBackend('cpu');
+      model = buildAllLayersModel();
+      const random = seededRandom(3);
+      const size = BATCH * INPUT_SHAPE.reduce((a, b) => a * b, 1);
+      images = tf.tensor4d(
+        Float32Array.from({ length: size }, () => random() * 2 - 1),
+        [BATCH, ...INPUT_SHAPE],
       );
-      loss?.dispose();
-    };
-    step(); // creates the optimizer's momentum slots
-    const before = liveTensorCounts();
-    for (let i = 0; i < 3; i++) step();
-    assert.deepEqual(liveTensorCounts(), before);
-    optimizer.dispose();
+      labels = tf.oneHot(tf.tensor1d([0, 3, 4], 'int32'), CLASSES);
+    });
+    after(async () => {
+      tf.dispose([images, labels]);
+      model.dispose();
+      await tf.setBackend(previousBackend);
+    });
+
+    test('the loss and every weight gradient match the CPU backend', async () => {
+      await tf.setBackend('cpu');
+      const expected = lossAndGradients(model, images, labels);
+      await tf.setBackend(backend);
+      const actual = lossAndGradients(model, images, labels);
+      assert.equal(actual.size, model.trainableWeights.length + 1);
+      for (const [name, values] of expected) {
+        const error = relativeError(actual.get(name) ?? new Float32Array(0), values);
+        assert.ok(error <= RELATIVE_TOLERANCE, `${name}: relative error ${error}`);
+      }
+    });
+
+    test('a training pass moves the batch-norm statistics as on the CPU backend', async () => {
+      const statistics = async (on: string): Promise<Float32Array[]> => {
+        await tf.setBackend(on);
+        const saved = model.getWeights().map((weight) => weight.clone());
+        tf.tidy(() => {
+          model.apply(images, { training: true });
+        });
+        const moving = model.layers
+          .filter((layer) => layer.getClassName() === 'BatchNormalization')
+          .flatMap((layer) =>
+            layer
+              .getWeights()
+              .slice(2)
+              .map((weight) => weight.dataSync() as Float32Array),
+          );
+        model.setWeights(saved);
+        tf.dispose(saved);
+        return moving;
+      };
+      const expected = await statistics('cpu');
+      const actual = await statistics(backend);
+      assert.equal(actual.length, 4, 'moving mean and variance of both batch-norm layers');
+      expected.forEach((values, i) => {
+        const error = relativeError(actual[i] ?? new Float32Array(0), values);
+        assert.ok(error <= RELATIVE_TOLERANCE, `moving statistic ${i}: relative error ${error}`);
+      });
+    });
+
+    test('Nesterov SGD steps keep the tensor count flat', async () => {
+      await tf.setBackend(backend);
+      const optimizer = tf.train.momentum(0.01, 0.9, true);
+      const step = () => {
+        const loss = optimizer.minimize(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              labels,
+              model.apply(images, { training: true }) as tf.Tensor,
+            ) as tf.Scalar,
+          true,
+        );
+        loss?.dispose();
+      };
+      step(); // creates the optimizer's momentum slots
+      const before = liveTensorCounts();
+      for (let i = 0; i < 3; i++) step();
+      assert.deepEqual(liveTensorCounts(), before);
+      optimizer.dispose();
+    });
   });
-});
+}

@@ -1,6 +1,6 @@
 import { selectBackend } from '../../../ml/backend';
 
-/** The backend the training tests run on: WASM with the project's gradient kernels (CPU is far slower). */
+/** The backend the training tests run on: the one a user gets by default (native TensorFlow here). */
 export async function useTrainingBackend(): Promise<void> {
-  await selectBackend('wasm', { log: () => undefined });
+  await selectBackend('auto', { log: () => undefined });
 }
