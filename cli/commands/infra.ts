@@ -1,5 +1,6 @@
 import { describeEnvironment, loadEnvironment } from '../../infra/environment';
 import { serverStatus, startServers, stopServers } from '../../infra/servers';
+import { selectBackend } from '../../ml/backend';
 import { parseCommandArgs, type Command } from '../command';
 import { UsageError } from '../usage-error';
 
@@ -7,7 +8,8 @@ const usage = `Usage: amto infra up|down|status [--json]
 
   up      start the local Temporal dev server (gRPC, web UI) and MinIO unless they already run
   down    stop the servers that 'amto infra up' started (servers started otherwise are left alone)
-  status  show whether each server answers, and the configuration in use (secrets hidden)
+  status  show whether each server answers, the configuration in use (secrets hidden), and the compute
+          backend a worker started here would get (native TensorFlow build, version, devices, threads)
 
 Servers listen on 127.0.0.1; binaries and data live under AMTO_CACHE_DIR (default ~/.cache/amto).`;
 
@@ -30,8 +32,9 @@ export const infraCommand: Command = {
         return 0;
       case 'status': {
         const servers = await serverStatus(environment);
+        const compute = await selectBackend('auto', { log: () => undefined });
         if (values.json) {
-          console.log(JSON.stringify({ servers, environment: describeEnvironment(environment) }));
+          console.log(JSON.stringify({ servers, environment: describeEnvironment(environment), compute }));
         } else {
           for (const server of servers) {
             const owner = server.startedByUs ? `started by amto, pid ${server.pid}` : 'not started by amto';
@@ -41,6 +44,7 @@ export const infraCommand: Command = {
           }
           for (const [key, value] of Object.entries(describeEnvironment(environment)))
             console.log(`${key}=${value}`);
+          console.log(`compute backend: ${compute.backend} — ${compute.detail}`);
         }
         return servers.every((server) => server.healthy) ? 0 : 1;
       }

@@ -1,10 +1,12 @@
+import { selectBackend } from '../../ml/backend';
 import { describeModels } from '../../ml/models';
 import { type Command, noArguments, parseCommandArgs } from '../command';
 import { integerFlag } from '../run-config-file';
 
 const usage = `Usage: amto models [--input 224] [--classes 1000] [--json]
 
-Lists the model zoo with parameter counts and forward-pass GFLOPs (one image) at a square RGB input.
+Lists the model zoo with parameter counts and forward-pass GFLOPs (one image) at a square RGB input,
+and the compute backend a worker started here would train them on.
 
   --input    input side in pixels (default 224)
   --classes  output classes (default 1000)
@@ -37,10 +39,12 @@ export const modelsCommand: Command = {
         model.forwardGflops.toFixed(3),
       ]),
     ];
+    const compute = await selectBackend('auto', { log: () => undefined });
     console.log(`Model zoo at ${inputSize}×${inputSize}×3, ${classes} classes:`);
     for (const row of rows) {
       console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(14) : cell.padStart(12))).join('  '));
     }
+    console.log(`\ncompute backend: ${compute.backend} — ${compute.detail}`);
     return 0;
   },
 };

@@ -118,4 +118,13 @@ describe('amto models', () => {
     assert.equal(params.densenet121, 8_062_504);
     for (const model of models) assert.ok(model.forwardGflops > 0);
   });
+
+  test('names the compute backend a worker here would train on: native TensorFlow, its version and threads', async () => {
+    const { code, stdout } = await runCli(['models']);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^compute backend: tensorflow — @tensorflow\/tfjs-node on TensorFlow 2\.21\.0, CPU, \d+ intra-op threads?/m,
+    );
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * AMTO on real parts: spawned `amto worker` processes (tfjs WASM), the real Temporal dev server and MinIO.
+ * AMTO on real parts: spawned `amto worker` processes (the default backend, native TensorFlow), the real Temporal dev server and MinIO.
  * One full M = 3 run, then a shorter run with the same seed whose master worker is killed mid-interval:
  * it must resume from the in-interval checkpoint and reproduce the first run's donors and decisions.
  */
@@ -83,7 +83,7 @@ after(async () => {
   await connection.close();
 });
 
-describe('AMTO on real workers, WASM and MinIO', () => {
+describe('AMTO on real workers (native TensorFlow) and MinIO', () => {
   let first: { runId: string; result: AmtoTrainingResult; documents: RunStateDocument[] };
 
   test('M = 3 small-cnn, 4 rounds of c = 20: completes, learns, keeps what it names', async () => {

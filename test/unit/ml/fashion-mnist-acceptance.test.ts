@@ -15,7 +15,7 @@ const STEPS = 300;
 const LEARNING_RATE = 0.05;
 const SEED = 1;
 
-test(`small-cnn on WASM: > 80% Fashion-MNIST test accuracy after ${STEPS} steps on ${TRAIN_IMAGES} images`, async (t) => {
+test(`small-cnn on the default backend: > 80% Fashion-MNIST test accuracy after ${STEPS} steps on ${TRAIN_IMAGES} images`, async (t) => {
   const started = Date.now();
   const { train, test: testSet } = await loadFashionMnist();
   assert.ok(testSet !== null);
