@@ -20,6 +20,11 @@ export interface PreparedRun {
   numClasses: number;
   /** Where checkpoint keys live, e.g. s3://amto or file:///data/amto (no trailing slash). */
   storageUrl: string;
+  /**
+   * FLOPs of one forward pass for one image: the workflow sizes activity timeouts from it. Absent in
+   * runs prepared before it was recorded (then sized as the largest zoo model).
+   */
+  forwardFlops?: number;
 }
 
 export interface TrainIntervalInput {
@@ -37,21 +42,30 @@ export interface TrainIntervalInput {
 }
 
 export interface TrainIntervalResult {
+  /** The interval's checkpoint; for a diverged model the one it started from (NaN weights are never saved). */
   checkpoint: string;
-  trainLoss: number;
-  valLoss: number;
+  /** null when the model diverged: amto/ counts a missing loss as +∞. */
+  trainLoss: number | null;
+  valLoss: number | null;
   valAccuracy: number;
   /** Steps done by this attempt (fewer than asked when it resumed from an in-interval checkpoint). */
   stepsRun: number;
   resumedFromStep: number | null;
+  /** Set when the loss or weights became NaN or infinite: the step and the message. */
+  diverged: { step: number; message: string } | null;
 }
 
-/** An in-interval checkpoint, named in the activity heartbeat so a retry resumes from it. */
+/**
+ * A retry's resume point, named in the activity heartbeat: an in-interval checkpoint and facts *of that
+ * checkpoint* only, recorded once it is saved. Progress past it is never reported, so a retry can
+ * neither skip nor repeat a step.
+ */
 export interface TrainIntervalHeartbeat {
-  stepsDone: number;
-  /** Sum of the per-step training losses so far, so a resumed interval reports the exact mean. */
+  checkpoint: string;
+  /** The global step the checkpoint holds; a retry checks the checkpoint's own step against it. */
+  step: number;
+  /** Sum of the per-step training losses from the interval's first step up to `step`. */
   lossSum: number;
-  partialCheckpoint: string | null;
 }
 
 export type EvaluationSplit = { kind: 'validation'; task: number } | { kind: 'test' };

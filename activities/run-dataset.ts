@@ -3,7 +3,7 @@ import { loadFashionMnist, loadImageFolder, selectSamples, type DatasetSplits } 
 import { minInputSize } from '../ml/models';
 import { materializeDataset } from '../storage/dataset-store';
 import type { ObjectStore } from '../storage/object-store';
-import { failingWithoutRetry } from './non-retryable';
+import { classifyingAs } from './non-retryable';
 
 /** The model input [height, width, channels] a run uses: the config's, else the dataset's natural one. */
 export function inputShapeFor(config: RunConfig): [number, number, number] {
@@ -49,7 +49,7 @@ export function loadRunDataset(
   const key = JSON.stringify([config.dataset, inputShapeFor(config), config.seed]);
   let pending = loaded.get(key);
   if (pending === undefined) {
-    pending = failingWithoutRetry('InvalidDataset', async () => {
+    pending = classifyingAs('InvalidDataset', async () => {
       const { dataset, seed } = config;
       const inputShape = inputShapeFor(config);
       if (dataset.kind === 'fashion-mnist') {

@@ -11,6 +11,10 @@ const splitManifestSchema = z
   .object({
     version: z.literal(1, 'must be 1 (the only split manifest version)'),
     runId: z.string('must be a run id'),
+    /** The workflow execution that prepared the run: only its retries may prepare it again. */
+    preparedBy: z
+      .object({ workflowId: z.string(), workflowRunId: z.string() }, 'must name a workflow execution')
+      .optional(),
     datasetSize: z.int('must be an integer ≥ 2').min(2, 'must be an integer ≥ 2'),
     splits: z
       .array(z.object({ train: indices, validation: indices }), 'must be a list of splits, one per task')

@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/create-activities';
 import type { Environment } from '../infra/environment';
 import { selectBackend, type BackendRequest } from '../ml/backend';
+import { activityBoundary } from './activity-boundary';
 import { createActivityDeps } from './create-deps';
 import { intervalTiming } from './interval-timing';
 import { defaultTaskQueue, type WorkerRole } from './worker-role';
@@ -36,7 +37,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       namespace: environment.temporal.namespace,
       taskQueue,
       activities: createActivities(createActivityDeps(environment)),
-      interceptors: { activity: [intervalTiming()] },
+      // The boundary outermost: its timer and error mapping cover the timing interceptor too.
+      interceptors: { activity: [activityBoundary, intervalTiming()] },
       ...(role === 'control'
         ? { workflowsPath: require.resolve('../workflows'), maxConcurrentActivityTaskExecutions: 4 }
         : // One model per device: a training worker runs one interval at a time.

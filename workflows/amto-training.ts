@@ -48,17 +48,16 @@ import {
   type RunPhase,
   type RunProgress,
 } from './messages';
+import { activityTimeouts } from './activity-timeouts';
 import { amtoArchKey, amtoBestValLossKey, amtoDatasetKey, amtoRoundKey } from './search-attributes';
 
-/** Errors that retrying cannot fix. */
-const nonRetryableErrorTypes = ['InvalidRunConfig', 'DatasetNotFound', 'InvalidDataset', 'CorruptCheckpoint'];
-
+// Which failures are worth retrying is decided by one table at the activity boundary
+// (activities/non-retryable.ts, applied by workers/activity-boundary.ts), which marks the others
+// non-retryable; everything else retries without limit, and `amto status` shows the attempt and error.
 const retry: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
-  // No maximumAttempts (unlimited): infrastructure failures (a killed worker, MinIO down) heal by retrying.
-  nonRetryableErrorTypes,
 };
 
 // No task queue: light activities run on the workflow's own queue, served by the control worker.
@@ -68,12 +67,32 @@ const control = proxyActivities<AmtoActivities>({
   retry,
 });
 
-const training = proxyActivities<AmtoActivities>({
-  startToCloseTimeout: '12 hours',
-  // A killed worker's interval is retried on another worker within a minute.
-  heartbeatTimeout: '45 seconds',
-  retry,
-});
+/** Training and evaluation, with timeouts sized from the model (prepareRun measured its FLOPs). */
+function trainingActivities(config: RunConfig, prepared: PreparedRun) {
+  const timeouts = activityTimeouts(
+    config,
+    prepared.forwardFlops,
+    Math.max(
+      prepared.testSize,
+      prepared.validationSizes.reduce((sum, size) => sum + size, 0),
+    ),
+    config.interval,
+  );
+  const heartbeatTimeout = timeouts.heartbeatTimeoutSeconds * 1000;
+  return {
+    train: proxyActivities<AmtoActivities>({
+      startToCloseTimeout: timeouts.trainStartToCloseSeconds * 1000,
+      heartbeatTimeout,
+      retry,
+    }).trainInterval,
+    evaluate: proxyActivities<AmtoActivities>({
+      startToCloseTimeout: timeouts.evaluateStartToCloseSeconds * 1000,
+      heartbeatTimeout,
+      retry,
+    }).evaluate,
+  };
+}
+type TrainingActivities = ReturnType<typeof trainingActivities>;
 
 /** Carried across continue-as-new and into a resumed run (from the run-state document). */
 export interface AmtoContinuation {
@@ -145,6 +164,7 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
       [{ runId, config }],
     ));
   state ??= initialState(config, prepared.initialCheckpoints);
+  const training = trainingActivities(config, prepared);
   const dataset = datasetName(config);
   upsertSearchAttributes([
     { key: amtoArchKey, value: config.model.arch },
@@ -172,7 +192,7 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
       `Round ${plan.round + 1}/${maxRounds}: training ${config.tasks} tasks for ${plan.steps} iterations ` +
         `from iteration ${plan.stepsFrom}.`,
     );
-    const results = await trainRound(runId, config, plan);
+    const results = await trainRound(training, runId, config, plan);
     const applied = applyRound(state, config, plan, results);
     // The per-round run-state document is the decision log; the workflow keeps only the last record.
     state = { ...applied.state, history: applied.state.history.slice(-1) };
@@ -186,7 +206,7 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   setCurrentDetails(
     `Selecting the model with the best harmonic accuracy over ${config.tasks} validation sets.`,
   );
-  const result = await selectFinalModel(runId, config, prepared, state);
+  const result = await selectFinalModel(training, runId, config, prepared, state);
   await persistRound(runId, config, prepared, state, result);
   phase = 'finished';
   setCurrentDetails(
@@ -197,9 +217,14 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   return result;
 }
 
-async function trainRound(runId: string, config: RunConfig, plan: RoundPlan): Promise<TaskRoundResult[]> {
+async function trainRound(
+  training: TrainingActivities,
+  runId: string,
+  config: RunConfig,
+  plan: RoundPlan,
+): Promise<TaskRoundResult[]> {
   const train = (task: number, role: TrainingRole, sourceTask: number, fromCheckpoint: string) =>
-    training.trainInterval.executeWithOptions(
+    training.train.executeWithOptions(
       {
         taskQueue: queueFor(config, role, task),
         summary:
@@ -240,6 +265,7 @@ async function trainRound(runId: string, config: RunConfig, plan: RoundPlan): Pr
 }
 
 async function selectFinalModel(
+  training: TrainingActivities,
   runId: string,
   config: RunConfig,
   prepared: PreparedRun,

@@ -5,6 +5,7 @@ import type { ImageDataset } from '../datasets/image-dataset';
 import { withDropoutSeed } from '../models/step-seeded-dropout';
 import { checkModelFitsData } from './model-data-check';
 import { softmaxCrossEntropy } from './softmax-cross-entropy';
+import { TrainingDivergedError } from './training-diverged';
 
 export interface TrainStepsOptions {
   model: tf.LayersModel;
@@ -82,7 +83,10 @@ export async function trainSteps(options: TrainStepsOptions): Promise<TrainSteps
     const lossValue = (await loss.data())[0] as number;
     loss.dispose();
     if (!Number.isFinite(lossValue)) {
-      throw new Error(`trainSteps: the loss became ${lossValue} at step ${step}; lower the learning rate`);
+      throw new TrainingDivergedError(
+        step,
+        `trainSteps: the loss became ${lossValue} at step ${step}; lower the learning rate`,
+      );
     }
     lossSum += lossValue;
     onProgress?.(done + 1, lossSum / (done + 1));
@@ -106,7 +110,8 @@ async function checkFiniteWeights(model: tf.LayersModel, lastStep: number): Prom
   finite.dispose();
   const bad = model.weights.filter((_, i) => flags[i] === 0).map((weight) => weight.originalName);
   if (bad.length > 0) {
-    throw new Error(
+    throw new TrainingDivergedError(
+      lastStep,
       `trainSteps: weights became NaN or infinite by step ${lastStep} (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', …' : ''}); lower the learning rate`,
     );
   }

@@ -68,7 +68,7 @@ async function masterHeartbeatNamesCheckpoint(handle: WorkflowHandle): Promise<b
     const data = activity.heartbeatDetails?.payloads?.[0]?.data;
     if (!data || data.length === 0) return false;
     const details = JSON.parse(Buffer.from(data).toString('utf8')) as Partial<TrainIntervalHeartbeat>;
-    return details.partialCheckpoint?.includes('/partial/master/') === true;
+    return details.checkpoint?.includes('/partial/master/') === true;
   });
 }
 

@@ -41,6 +41,7 @@ export function scriptedTrainResult(
     valAccuracy: 1 / (1 + valLoss),
     stepsRun: 0,
     resumedFromStep: null,
+    diverged: null,
   };
 }
 
@@ -54,6 +55,7 @@ export function scriptedPreparedRun(tasks: number): PreparedRun {
     testSize: 50,
     numClasses: 10,
     storageUrl: 's3://mock',
+    forwardFlops: 1e6,
   };
 }
 
