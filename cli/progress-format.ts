@@ -31,7 +31,18 @@ export function progressPanel(progress: RunProgress, etaMs: number | null): stri
     '  task  val loss  val acc  best loss  stale',
     ...rows,
     `  transfers accepted ${progress.transfersAccepted}/${progress.transfersTried}   ETA ${formatDuration(etaMs)}`,
+    ...retryingLines(progress),
   ];
+}
+
+/** "retrying trainInterval (activity 7), attempt 7 since …: StoreUnavailable: MinIO unreachable at …". */
+export function retryingLines(progress: Pick<RunProgress, 'retrying'>): string[] {
+  // Older workflows (started before the field existed) answer without it.
+  return (progress.retrying ?? []).map(
+    (activity) =>
+      `  retrying ${activity.activityType} (activity ${activity.activityId}), attempt ${activity.attempt} ` +
+      `since ${activity.since}: ${activity.lastError ?? 'the previous attempt ended without a result (worker lost?)'}`,
+  );
 }
 
 /** One plain line per completed round (logs, pipes, CI). */

@@ -11,6 +11,7 @@ export const amtoSearchAttributes = {
   AmtoBestValLoss: 'Double',
   AmtoArch: 'Keyword',
   AmtoDataset: 'Keyword',
+  AmtoRetrying: 'Bool',
 } as const;
 
 export interface ServerState {

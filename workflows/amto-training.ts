@@ -40,16 +40,24 @@ import type {
   PreparedRun,
   RunStateDocument,
 } from '../activities/contracts';
+import { activityTimeouts } from './activity-timeouts';
 import {
+  activityAttemptSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
   stopUpdate,
+  type RetryingActivity,
   type RunPhase,
   type RunProgress,
 } from './messages';
-import { activityTimeouts } from './activity-timeouts';
-import { amtoArchKey, amtoBestValLossKey, amtoDatasetKey, amtoRoundKey } from './search-attributes';
+import {
+  amtoArchKey,
+  amtoRetryingKey,
+  amtoBestValLossKey,
+  amtoDatasetKey,
+  amtoRoundKey,
+} from './search-attributes';
 
 // Which failures are worth retrying is decided by one table at the activity boundary
 // (activities/non-retryable.ts, applied by workers/activity-boundary.ts), which marks the others
@@ -142,9 +150,24 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   let state: AmtoState | null = continuation?.state ?? null;
   const maxRounds = Math.ceil(config.maxIterations / config.interval);
 
-  setHandler(progressQuery, (): RunProgress =>
-    progressOf(runId, config, phase, state, maxRounds, stopRequested),
-  );
+  const retrying = new Map<string, RetryingActivity>();
+  setHandler(progressQuery, (): RunProgress => ({
+    ...progressOf(runId, config, phase, state, maxRounds, stopRequested),
+    retrying: [...retrying.values()],
+  }));
+  setHandler(activityAttemptSignal, (note) => {
+    const hadAny = retrying.size > 0;
+    if (note.kind === 'retrying') {
+      const known = retrying.get(note.activity.activityId);
+      retrying.set(note.activity.activityId, {
+        ...note.activity,
+        // A new attempt's start knows no error; keep the one its predecessor reported.
+        lastError: note.activity.lastError ?? known?.lastError ?? null,
+      });
+    } else retrying.delete(note.activityId);
+    if (hadAny !== retrying.size > 0)
+      upsertSearchAttributes([{ key: amtoRetryingKey, value: retrying.size > 0 }]);
+  });
   setHandler(pauseSignal, () => {
     paused = true;
   });
@@ -358,7 +381,7 @@ function progressOf(
   state: AmtoState | null,
   maxRounds: number,
   stopRequested: boolean,
-): RunProgress {
+): Omit<RunProgress, 'retrying'> {
   const tasks = state?.tasks ?? [];
   const best = tasks.reduce<{ task: number; valLoss: number } | null>(
     (acc, task) =>

@@ -14,6 +14,22 @@ export interface TaskProgress {
   stale: number;
 }
 
+/** An activity whose last attempt failed (or timed out) and that Temporal is retrying. */
+export interface RetryingActivity {
+  activityId: string;
+  activityType: string;
+  /** The attempt now running or about to run (2 = first retry). */
+  attempt: number;
+  /** The last failure's type and message; null when the attempt before ended without one (killed worker). */
+  lastError: string | null;
+  /** When the activity boundary reported it (ISO 8601). */
+  since: string;
+}
+
+/** Sent by the activity boundary (workers/activity-boundary.ts): an attempt failed, or a retry succeeded. */
+export type ActivityAttemptNote =
+  { kind: 'retrying'; activity: RetryingActivity } | { kind: 'recovered'; activityId: string };
+
 export interface RunProgress {
   runId: string;
   phase: RunPhase;
@@ -33,6 +49,8 @@ export interface RunProgress {
   transfersAccepted: number;
   stopRequested: boolean;
   stopReason: StopReason | null;
+  /** Activities retrying after a failure, with their attempt and last error. */
+  retrying: RetryingActivity[];
 }
 
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -41,3 +59,4 @@ export const stopUpdate = defineUpdate<{ finishingRound: number }>('stop');
 /** Hold before the next round starts (the round in flight completes). */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
+export const activityAttemptSignal = defineSignal<[ActivityAttemptNote]>('activityAttempt');

@@ -5,3 +5,5 @@ export const amtoRoundKey = defineSearchAttributeKey('AmtoRound', SearchAttribut
 export const amtoBestValLossKey = defineSearchAttributeKey('AmtoBestValLoss', SearchAttributeType.DOUBLE);
 export const amtoArchKey = defineSearchAttributeKey('AmtoArch', SearchAttributeType.KEYWORD);
 export const amtoDatasetKey = defineSearchAttributeKey('AmtoDataset', SearchAttributeType.KEYWORD);
+/** True while an activity of the run is retrying after a failure: the web UI's list of stalled runs. */
+export const amtoRetryingKey = defineSearchAttributeKey('AmtoRetrying', SearchAttributeType.BOOL);
