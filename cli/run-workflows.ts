@@ -1,5 +1,8 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { workflowIdOf } from './temporal-client';
+import type { Environment } from '../infra/environment';
+import { InvalidKeyError } from '../storage/errors';
+import { runStateKey } from '../storage/keys';
+import { connectTemporal, workflowIdOf } from './temporal-client';
 import { UsageError } from './usage-error';
 
 const resumedSuffix = /-resumed-\d+$/;
@@ -41,15 +44,51 @@ export async function currentWorkflowId(client: Client, runId: string): Promise<
   return (await exists(client, workflowIdOf(runId))) ? workflowIdOf(runId) : null;
 }
 
-/** Like currentWorkflowId, but a run Temporal does not know is a usage error. */
-export async function requireWorkflowId(client: Client, runId: string): Promise<string> {
-  const workflowId = await currentWorkflowId(client, runId);
-  if (workflowId === null) {
+/** A run and the workflow that carries it now. */
+export interface RunWorkflow {
+  runId: string;
+  workflowId: string;
+}
+
+/**
+ * The run id an amtoTraining workflow trains: its continuation's, else its config's `runId`, else the
+ * workflow id itself (read from the input of the workflow's latest execution).
+ */
+async function runIdOfWorkflow(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  if (!data || data.length === 0) return workflowId;
+  const input = JSON.parse(Buffer.from(data).toString('utf8')) as {
+    runId?: unknown;
+    continuation?: { runId?: unknown };
+  };
+  const runId = input.continuation?.runId ?? input.runId;
+  return typeof runId === 'string' && runId !== '' ? runId : workflowId;
+}
+
+/**
+ * Finds a run by its run id (workflows amto-<runId> and its resumes) or by the id of any workflow
+ * that trains it (e.g. one started with `temporal workflow start --workflow-id X`); null when Temporal
+ * knows neither.
+ */
+export async function findRunWorkflow(client: Client, id: string): Promise<RunWorkflow | null> {
+  const byRunId = await currentWorkflowId(client, id);
+  if (byRunId !== null) return { runId: id, workflowId: byRunId };
+  if (!(await exists(client, id))) return null;
+  const runId = await runIdOfWorkflow(client, id);
+  return { runId, workflowId: (await currentWorkflowId(client, runId)) ?? id };
+}
+
+/** Like findRunWorkflow, but a run Temporal does not know is a usage error. */
+export async function requireRunWorkflow(client: Client, id: string): Promise<RunWorkflow> {
+  const found = await findRunWorkflow(client, id);
+  if (found === null) {
     throw new UsageError(
-      `no workflow for run "${runId}" (looked for ${workflowIdOf(runId)}); list runs with \`amto list\``,
+      `no workflow for run "${id}" (looked for workflow ids ${workflowIdOf(id)} and ${id}); ` +
+        'list runs with `amto list`',
     );
   }
-  return workflowId;
+  return found;
 }
 
 /** amtoTraining workflows, newest first, one per workflow id (continued-as-new runs left out). */
@@ -63,4 +102,31 @@ export async function listRunWorkflows(client: Client, limit: number): Promise<W
     if (runs.length >= limit) break;
   }
   return runs;
+}
+
+async function hasRunState(environment: Environment, id: string): Promise<boolean> {
+  // Loaded here, not at the top: status and stop never touch the store (nor load tfjs through it).
+  const { objectStoreFor } = await import('../workers/create-deps');
+  try {
+    return await objectStoreFor(environment).exists(runStateKey(id));
+  } catch (error) {
+    if (error instanceof InvalidKeyError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The run id a command argument names: itself when the store has that run's state, else the run of the
+ * Temporal workflow with that id (when Temporal is reachable and knows it), else the argument unchanged
+ * (so the store's "no saved state" error names it).
+ */
+export async function runIdOfArgument(environment: Environment, id: string): Promise<string> {
+  if (await hasRunState(environment, id)) return id;
+  const session = await connectTemporal(environment).catch(() => null);
+  if (session === null) return id;
+  try {
+    return (await findRunWorkflow(session.client, id))?.runId ?? id;
+  } finally {
+    await session.close();
+  }
 }

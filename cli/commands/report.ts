@@ -1,8 +1,9 @@
 import { loadEnvironment } from '../../infra/environment';
 import { type Command, parseCommandArgs, runIdArgument } from '../command';
+import { runIdOfArgument } from '../run-workflows';
 import { defaultReportDir, writeRunReport } from '../write-run-report';
 
-const usage = `Usage: amto report <runId> [--out DIR] [--json]
+const usage = `Usage: amto report <runId | workflowId> [--out DIR] [--json]
 
 Writes an HTML report of a run (validation losses of masters and slaves per round, transfers, the
 relationship matrix, the final accuracies) with one PNG per chart, from the run's saved per-round
@@ -19,8 +20,9 @@ export const reportCommand: Command = {
       out: { type: 'string' },
       json: { type: 'boolean' },
     });
-    const runId = runIdArgument(this, positionals);
-    const files = await writeRunReport(loadEnvironment(), runId, values.out ?? defaultReportDir(runId));
+    const environment = loadEnvironment();
+    const runId = await runIdOfArgument(environment, runIdArgument(this, positionals));
+    const files = await writeRunReport(environment, runId, values.out ?? defaultReportDir(runId));
     if (values.json) {
       console.log(JSON.stringify(files));
       return 0;

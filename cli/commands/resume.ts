@@ -4,12 +4,12 @@ import { type Command, parseCommandArgs, runIdArgument } from '../command';
 import { followRun } from '../follow-run';
 import { presentOutcome } from '../present-outcome';
 import { loadLatestDocument, openRunStates } from '../run-state-documents';
-import { currentWorkflowId, resumeCount, resumedWorkflowId } from '../run-workflows';
+import { currentWorkflowId, resumeCount, resumedWorkflowId, runIdOfArgument } from '../run-workflows';
 import { startWorkflow } from '../start-run';
 import { connectTemporal, workflowUiUrl } from '../temporal-client';
 import { UsageError } from '../usage-error';
 
-const usage = `Usage: amto resume <runId> [--task-queue Q] [--detach] [--json]
+const usage = `Usage: amto resume <runId | workflowId> [--task-queue Q] [--detach] [--json]
 
 Restarts a run whose workflow was terminated, failed or lost, from its saved state in the object store
 (runs/<runId>/state/latest.json), as a new workflow amto-<runId>-resumed-<n>. Finished runs and runs
@@ -24,8 +24,8 @@ export const resumeCommand: Command = {
       detach: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    const runId = runIdArgument(this, positionals);
     const environment = loadEnvironment();
+    const runId = await runIdOfArgument(environment, runIdArgument(this, positionals));
     const document = await loadLatestDocument(openRunStates(environment), runId);
     if (document.result !== null) {
       throw new UsageError(

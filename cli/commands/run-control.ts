@@ -2,7 +2,7 @@ import { loadEnvironment } from '../../infra/environment';
 import type { amtoTraining } from '../../workflows/amto-training';
 import { pauseSignal, resumeSignal, stopUpdate } from '../../workflows/messages';
 import { type Command, parseCommandArgs, runIdArgument } from '../command';
-import { requireWorkflowId } from '../run-workflows';
+import { requireRunWorkflow } from '../run-workflows';
 import { connectTemporal } from '../temporal-client';
 import { UsageError } from '../usage-error';
 
@@ -10,18 +10,18 @@ type Action = 'stop' | 'pause' | 'unpause';
 
 const descriptions: Record<Action, { usage: string }> = {
   stop: {
-    usage: `Usage: amto stop <runId>
+    usage: `Usage: amto stop <runId | workflowId>
 
 Asks the run to finish the round in flight, then select and return its final model (the 'stop' update).
 Waits until the workflow has accepted the request, so a control worker must be running.`,
   },
   pause: {
-    usage: `Usage: amto pause <runId>
+    usage: `Usage: amto pause <runId | workflowId>
 
 Holds the run before its next round; the round in flight completes. Continue with 'amto unpause'.`,
   },
   unpause: {
-    usage: `Usage: amto unpause <runId>
+    usage: `Usage: amto unpause <runId | workflowId>
 
 Continues a run held by 'amto pause'. (To restart a run whose workflow died, use 'amto resume'.)`,
   },
@@ -34,10 +34,10 @@ function runControlCommand(action: Action): Command {
     usage,
     async run(argv) {
       const { positionals } = parseCommandArgs(this, argv, {});
-      const runId = runIdArgument(this, positionals);
+      const id = runIdArgument(this, positionals);
       const session = await connectTemporal(loadEnvironment());
       try {
-        const workflowId = await requireWorkflowId(session.client, runId);
+        const { runId, workflowId } = await requireRunWorkflow(session.client, id);
         const handle = session.client.workflow.getHandle<typeof amtoTraining>(workflowId);
         const status = (await handle.describe()).status.name;
         if (status !== 'RUNNING') {

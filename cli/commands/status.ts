@@ -5,11 +5,11 @@ import { parseCommandArgs, type Command } from '../command';
 import { followRun, queryProgress } from '../follow-run';
 import { presentOutcome } from '../present-outcome';
 import { progressPanel, resultLines } from '../progress-format';
-import { listRunWorkflows, requireWorkflowId, runIdOfWorkflowId } from '../run-workflows';
+import { listRunWorkflows, requireRunWorkflow, runIdOfWorkflowId, type RunWorkflow } from '../run-workflows';
 import { connectTemporal, workflowUiUrl } from '../temporal-client';
 import { UsageError } from '../usage-error';
 
-const usage = `Usage: amto status [runId] [--follow] [--json]
+const usage = `Usage: amto status [runId | workflowId] [--follow] [--json]
 
 Shows a run's state: its workflow status, and its live progress (round, per-task validation loss and
 accuracy, transfers) or its result. Without a runId: the most recent run.
@@ -30,19 +30,16 @@ export const statusCommand: Command = {
     const session = await connectTemporal(environment);
     const { client } = session;
     try {
-      let workflowId: string;
+      let found: RunWorkflow;
       if (positionals[0] === undefined) {
         const [latest] = await listRunWorkflows(client, 1);
         if (latest === undefined) throw new UsageError('amto status: no runs yet; start one with `amto run`');
-        workflowId = latest.workflowId;
+        found = { runId: runIdOfWorkflowId(latest.workflowId), workflowId: latest.workflowId };
       } else {
-        workflowId = await requireWorkflowId(client, positionals[0]);
+        found = await requireRunWorkflow(client, positionals[0]);
       }
-      const run = {
-        runId: runIdOfWorkflowId(workflowId),
-        workflowId,
-        uiUrl: workflowUiUrl(environment, workflowId),
-      };
+      const { workflowId } = found;
+      const run = { ...found, uiUrl: workflowUiUrl(environment, workflowId) };
       const json = values.json === true;
       if (values.follow) {
         const outcome = await followRun(client, workflowId, {
