@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { loadEnvironment } from '../../infra/environment';
 import { amtoTraining } from '../../workflows';
-import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
+import { startWorkerFleet } from '../helpers/worker-processes';
 import { intervalResults } from './fault-run';
 
 const environment = loadEnvironment();
