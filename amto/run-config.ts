@@ -18,6 +18,11 @@ function integer(min: number): z.ZodInt {
   return z.int(rule).min(min, rule);
 }
 
+function integerIn(min: number, max: number): z.ZodInt {
+  const rule = `must be an integer from ${min} to ${max}`;
+  return z.int(rule).min(min, rule).max(max, rule);
+}
+
 function numberAbove(min: number): z.ZodNumber {
   const rule = `must be a number > ${min}`;
   return z.number(rule).gt(min, rule);
@@ -38,7 +43,11 @@ function dataLocation() {
   return z
     .string(rule)
     .min(1, rule)
-    .refine((value) => (URL_SCHEME.test(value) ? S3_URL.test(value) : true), rule);
+    .refine((value) => (URL_SCHEME.test(value) ? S3_URL.test(value) : true), rule)
+    .refine(
+      (value) => !URL_SCHEME.test(value) || !/\/\.{1,2}(\/|$)|\/\//.test(value.slice('s3://'.length)),
+      'must not hold "." or ".." or empty segments (an s3:// URL names keys inside its bucket)',
+    );
 }
 
 /** A section of the config; unknown fields are rejected so a typo never passes silently. */
@@ -106,7 +115,7 @@ const modelSchema = section({
   arch: oneOf(['small-cnn', 'squeezenet1_1', 'mobilenet_v2', 'densenet121'])
     .default('small-cnn')
     .meta({ description: 'Network architecture from the model zoo.' }),
-  inputSize: integer(8).optional().meta({
+  inputSize: integerIn(8, 1024).optional().meta({
     description:
       'Square input side in pixels; absent = the model zoo default for the architecture and dataset.',
   }),
@@ -245,14 +254,15 @@ const runConfigShape = {
     .meta({ description: 'Seed of every random choice (splits, batch order, donors).' }),
   dataset: datasetSchema,
   model: modelSchema.prefault({}).meta({ description: 'The network every task trains.' }),
-  tasks: integer(1)
+  // Each task holds two models per round on its workers; beyond a few dozen a run is a typo, not a plan.
+  tasks: integerIn(1, 256)
     .default(4)
     .meta({ description: 'M, the number of tasks; 1 = STO, the conventional baseline.' }),
   split: splitSchema.prefault({}).meta({ description: 'How the M (train, validation) splits are drawn.' }),
   interval: integer(1)
     .default(100)
     .meta({ description: 'c: training iterations per round between transfers.' }),
-  maxIterations: integer(1).default(10000).meta({ description: 'Iteration budget of every task.' }),
+  maxIterations: integerIn(1, 1_000_000_000).default(10000).meta({ description: 'Iteration budget of every task.' }),
   batchSize: integer(1).default(64).meta({ description: 'Training mini-batch size.' }),
   evalBatchSize: integer(1)
     .default(256)

@@ -31,7 +31,8 @@ function failureText(error: unknown): string {
     cause !== undefined;
     cause = cause.cause as Error | undefined
   ) {
-    parts.push(`${cause.name}: ${cause.message}`);
+    const type = (cause as { type?: unknown }).type;
+    parts.push(`${cause.name}${typeof type === 'string' ? ` (${type})` : ''}: ${cause.message}`);
   }
   return parts.join(' <- ');
 }
@@ -45,6 +46,7 @@ describe('failures and outcomes', () => {
     try {
       const runId = `fault-badkey-${randomUUID().slice(0, 8)}`;
       const started = Date.now();
+      // Measured from the start of the workflow: the workers already poll.
       const error = await client.workflow
         .execute(amtoTraining, {
           taskQueue: fleet.control,
