@@ -9,6 +9,4 @@ export interface ActivityDeps {
   runStates: RunStateStore;
   /** Local cache for datasets fetched from the object store. */
   cacheDir: string;
-  /** Seconds between heartbeats of a training interval. */
-  heartbeatSeconds?: number;
 }

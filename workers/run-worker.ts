@@ -5,6 +5,7 @@ import { selectBackend, type BackendRequest } from '../ml/backend';
 import { activityBoundary } from './activity-boundary';
 import { createActivityDeps } from './create-deps';
 import { intervalTiming } from './interval-timing';
+import { registerSearchAttributes } from './search-attribute-registration';
 import { defaultTaskQueue, type WorkerRole } from './worker-role';
 
 export interface WorkerOptions {
@@ -30,6 +31,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   if (options.device !== undefined) process.env.CUDA_VISIBLE_DEVICES = String(options.device);
   const backend = await selectBackend(options.backend, { log, threads: options.threads });
   const taskQueue = options.taskQueue ?? defaultTaskQueue[role];
+  if (role === 'control') await registerSearchAttributes(environment, log);
   const connection = await NativeConnection.connect({ address: environment.temporal.address });
   try {
     const worker = await Worker.create({

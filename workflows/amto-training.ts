@@ -232,6 +232,11 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   const result = await selectFinalModel(training, runId, config, prepared, state);
   await persistRound(runId, config, prepared, state, result);
   phase = 'finished';
+  // A finished run retries nothing, whether or not a retried activity's "recovered" note arrived.
+  if (retrying.size > 0) {
+    retrying.clear();
+    upsertSearchAttributes([{ key: amtoRetryingKey, value: false }]);
+  }
   setCurrentDetails(
     `Finished (${result.stopReason}): task ${result.chosenTask} chosen, harmonic accuracy ` +
       `${result.harmonicAccuracy.toFixed(4)}${result.testAccuracy === null ? '' : `, test accuracy ${result.testAccuracy.toFixed(4)}`}.`,

@@ -89,7 +89,7 @@ describe('amto bad usage exits 2 with a clear message', () => {
     const { code, stderr } = await runCli(['run', path]);
     assert.equal(code, 2);
     assert.match(stderr, /has 3 problem\(s\)/);
-    assert.match(stderr, /- tasks: must be an integer ≥ 1 \(got 0\)/);
+    assert.match(stderr, /- tasks: must be an integer from 1 to 256 \(got 0\)/);
     assert.match(stderr, /- interval: must be an integer ≥ 1/);
     assert.match(stderr, /- optimizer\.momentum: must be a number ≥ 0 and < 1/);
   });

@@ -53,7 +53,8 @@ before(async () => {
     client,
     deps,
     fleet.control,
-    faultConfig(`srv-ref-${randomUUID().slice(0, 8)}`, fleet.queues),
+    // As long as the longest scenario (terminate + resume needs two rounds).
+    faultConfig(`srv-ref-${randomUUID().slice(0, 8)}`, fleet.queues, longForm ? 4 : 2),
   ).catch((error: unknown) => {
     throw new Error(`${String(error)}\n${fleet.output()}`);
   });
@@ -68,9 +69,10 @@ after(async () => {
 async function startRun(
   label: string,
   workflowIdFor: (runId: string) => string = (runId) => `amto-${runId}`,
+  rounds?: number,
 ): Promise<{ runId: string; config: RunConfigInput; handle: WorkflowHandle }> {
   const runId = `srv-${label}-${randomUUID().slice(0, 8)}`;
-  const config = faultConfig(runId, fleet.queues);
+  const config = faultConfig(runId, fleet.queues, rounds);
   const handle = await client.workflow.start(amtoTraining, {
     taskQueue: fleet.control,
     workflowId: workflowIdFor(runId),
@@ -156,7 +158,7 @@ describe('server faults', () => {
 
   test('workflow terminated mid-run, then `amto resume <workflowId>`: the same final decisions', async () => {
     // Started under a workflow id of the user's choosing (as `temporal workflow start --workflow-id` does).
-    const { runId, config, handle } = await startRun('terminated', (id) => `my-run-${id}`);
+    const { runId, config, handle } = await startRun('terminated', (id) => `my-run-${id}`, longForm ? 4 : 2);
     // Terminate in round 2, after round 1's run state was saved.
     await waitFor('round 1 saved', 240_000, async () =>
       (await deps.runStates.loadLatestRunState(runId).catch(() => null)) === null ? undefined : true,

@@ -14,8 +14,12 @@ export interface WorkerFleet {
   output(): string;
   /** SIGTERM (graceful shutdown), then SIGKILL for any worker still alive after the grace time. */
   stop(): Promise<void>;
-  /** Kill one training worker at once (SIGKILL), as a preempted machine would die. */
+  /** Kill one training worker at once (SIGKILL), as a preempted machine would die; retire it if dead already. */
   kill(role: 'master' | 'slave'): Promise<void>;
+  /** The process id of a role's live worker (to put it in a cgroup, to signal it). */
+  pid(role: WorkerRole): number | undefined;
+  /** How a role's last retired worker ended: its signal, or its exit code. */
+  endOf(role: WorkerRole): string | null;
   /** Start a fresh worker for a role (after `kill`) and wait until it polls. */
   restart(role: 'master' | 'slave'): Promise<void>;
 }
@@ -71,6 +75,11 @@ export async function startWorkerFleet(
       await worker.kill();
       retired.push(worker);
       workers.delete(role);
+    },
+    pid: (role) => workers.get(role)?.child.pid,
+    endOf: (role) => {
+      const child = [...retired].reverse().find((worker) => worker.role === role)?.child;
+      return child === undefined ? null : (child.signalCode ?? `exit ${child.exitCode}`);
     },
     restart: async (role) => {
       const worker = spawnWorker(role, queues[role], hostOf(role));

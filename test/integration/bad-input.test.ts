@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { loadEnvironment } from '../../infra/environment';
 import { runPrefix } from '../../storage/keys';
 import { createActivityDeps } from '../../workers/create-deps';
@@ -213,12 +213,19 @@ describe('malformed run configs', () => {
         assert.match(start, input.names, `${input.name}: temporal workflow start names it`);
         continue;
       }
-      const result = await temporalCliJson<{ status: string; failure?: unknown }>(
-        ['workflow', 'result', '--workflow-id', workflowId],
-        120_000,
-      ).catch((error: Error) => ({ status: 'ERROR', failure: error.message }));
-      assert.equal(result.status, 'FAILED', `${input.name}: ${JSON.stringify(result).slice(0, 2000)}`);
-      assert.match(JSON.stringify(result.failure), input.names, `${input.name}: the failure names it`);
+      const failure = await client.workflow
+        .getHandle(workflowId)
+        .result()
+        .then(
+          () => assert.fail(`${input.name}: the workflow should fail`),
+          (error: Error) => error,
+        );
+      assert.ok(failure instanceof WorkflowFailedError, `${input.name}: ${String(failure)}`);
+      const messages: string[] = [];
+      for (let cause: Error | undefined = failure; cause; cause = cause.cause as Error | undefined) {
+        messages.push(cause.message);
+      }
+      assert.match(messages.join('\n'), input.names, `${input.name}: the failure names it`);
       const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
       const scheduled = (events ?? []).flatMap((event) => {
         const name = event.activityTaskScheduledEventAttributes?.activityType?.name;

@@ -22,7 +22,7 @@ function config(batchSize: number) {
 describe('activity timeouts sized from the model', () => {
   test('a tiny model gets the minimum heartbeat timeout', () => {
     const timeouts = activityTimeouts(config(32), 2e6, 1000, 20);
-    assert.equal(timeouts.heartbeatTimeoutSeconds, 20);
+    assert.equal(timeouts.heartbeatTimeoutSeconds, 60);
     assert.ok(timeouts.trainStartToCloseSeconds >= 20 * 60);
   });
 
