@@ -262,7 +262,9 @@ const runConfigShape = {
   interval: integer(1)
     .default(100)
     .meta({ description: 'c: training iterations per round between transfers.' }),
-  maxIterations: integerIn(1, 1_000_000_000).default(10000).meta({ description: 'Iteration budget of every task.' }),
+  maxIterations: integerIn(1, 1_000_000_000)
+    .default(10000)
+    .meta({ description: 'Iteration budget of every task.' }),
   batchSize: integer(1).default(64).meta({ description: 'Training mini-batch size.' }),
   evalBatchSize: integer(1)
     .default(256)
