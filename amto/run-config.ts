@@ -45,7 +45,7 @@ function dataLocation() {
     .min(1, rule)
     .refine((value) => (URL_SCHEME.test(value) ? S3_URL.test(value) : true), rule)
     .refine(
-      (value) => !URL_SCHEME.test(value) || !/\/\.{1,2}(\/|$)|\/\//.test(value.slice('s3://'.length)),
+      (value) => !value.startsWith('s3://') || !/\/\.{1,2}(\/|$)|\/\//.test(value.slice('s3://'.length)),
       'must not hold "." or ".." or empty segments (an s3:// URL names keys inside its bucket)',
     );
 }
