@@ -66,6 +66,20 @@ after(async () => {
   await servers?.stop();
 });
 
+function amto(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+      cwd: repoRoot,
+      env: servers.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
 async function startRun(
   label: string,
   workflowIdFor: (runId: string) => string = (runId) => `amto-${runId}`,
@@ -165,28 +179,14 @@ describe('server faults', () => {
     );
     await midRound(handle);
     await handle.terminate('fault test: the workflow is lost');
-    const resumed = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'cli/main.ts',
-          'resume',
-          handle.workflowId,
-          '--task-queue',
-          fleet.control,
-          '--json',
-        ],
-        { cwd: repoRoot, env: servers.env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      child.once('exit', (code) => resolve({ code, output }));
-    });
+    const resumed = await amto(['resume', handle.workflowId, '--task-queue', fleet.control, '--json']);
     assert.equal(resumed.code, 0, resumed.output);
     const resumedId = `amto-${runId}-resumed-1`;
+    // The user's workflow id finds the run, and its resumed workflow.
+    const status = await amto(['status', handle.workflowId, '--json']);
+    assert.equal(status.code, 0, status.output);
+    const shown = JSON.parse(status.output) as { runId: string; workflowId: string; status: string };
+    assert.deepEqual([shown.runId, shown.workflowId, shown.status], [runId, resumedId, 'COMPLETED']);
     const faulted = await finishedRun(deps, client.workflow.getHandle(resumedId), runId, roundsOf(config));
     // The resumed workflow's history holds only the rounds it ran; the per-round documents hold all.
     assert.deepEqual(
