@@ -2,6 +2,7 @@ import { evaluate } from '../ml/training';
 import { splitsKey } from '../storage/keys';
 import type { ActivityDeps } from './activity-deps';
 import type { EvaluateInput, SplitScore } from './contracts';
+import { checkDatasetDigest } from './dataset-digest';
 import { loadRunDataset } from './run-dataset';
 import { readSplitManifest } from './split-manifest';
 import { openSession } from './training-session';
@@ -13,6 +14,7 @@ export async function evaluateCheckpoint(deps: ActivityDeps, input: EvaluateInpu
     loadRunDataset(config, deps.store, deps.cacheDir),
     readSplitManifest(deps.store, splitsKey(runId)),
   ]);
+  checkDatasetDigest(data, manifest.datasetDigest, runId);
   const session = await openSession(deps.checkpoints, checkpoint, config);
   try {
     const scores: SplitScore[] = [];

@@ -7,6 +7,7 @@ import { checkpointKey, splitsKey } from '../storage/keys';
 import { objectUrl } from '../storage/object-url';
 import type { ActivityDeps } from './activity-deps';
 import type { PreparedRun, PrepareRunInput } from './contracts';
+import { datasetDigest } from './dataset-digest';
 import { classifyingAs } from './non-retryable';
 import { datasetNameFor, inputShapeFor, loadRunDataset } from './run-dataset';
 import { readSplitManifest, writeSplitManifest, type SplitManifest } from './split-manifest';
@@ -52,6 +53,7 @@ export async function prepareRun(
     runId,
     preparedBy,
     datasetSize: data.train.n,
+    datasetDigest: datasetDigest(data),
     splits,
   });
 

@@ -16,6 +16,8 @@ const splitManifestSchema = z
       .object({ workflowId: z.string(), workflowRunId: z.string() }, 'must name a workflow execution')
       .optional(),
     datasetSize: z.int('must be an integer ≥ 2').min(2, 'must be an integer ≥ 2'),
+    /** `datasetDigest` of the data prepareRun decoded; every training and evaluating worker checks it. */
+    datasetDigest: z.string('must be a dataset digest').optional(),
     splits: z
       .array(z.object({ train: indices, validation: indices }), 'must be a list of splits, one per task')
       .min(1, 'must list one split per task'),

@@ -8,6 +8,7 @@ import type { ActivityDeps } from './activity-deps';
 import type { TrainIntervalHeartbeat, TrainIntervalInput, TrainIntervalResult } from './contracts';
 import { timePhase } from './interval-phases';
 import { recordResumePoint } from './resume-point';
+import { checkDatasetDigest } from './dataset-digest';
 import { loadRunDataset } from './run-dataset';
 import { readSplitManifest } from './split-manifest';
 import { openSession, saveSession, type TrainingSession } from './training-session';
@@ -89,6 +90,7 @@ export async function trainInterval(
     loadRunDataset(config, deps.store, deps.cacheDir),
     readSplitManifest(deps.store, splitsKey(runId)),
   ]);
+  checkDatasetDigest(data, manifest.datasetDigest, runId);
   const split = manifest.splits[task];
   if (split === undefined) throw new Error(`split manifest of run ${runId} has no task ${task}`);
 
