@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { AmtoTrainingResult } from '../activities/contracts';
 import type { amtoTraining } from '../workflows/amto-training';
+import { failureMessage } from './failure-message';
 import { progressQuery, type RunProgress } from '../workflows/messages';
 import { progressPanel, roundLine } from './progress-format';
 
@@ -114,7 +115,6 @@ export async function followRun(
     return { kind: 'finished', result: await handle.result() };
   } catch (error) {
     const status = (await handle.describe()).status.name;
-    const cause = (error as { cause?: Error }).cause;
-    return { kind: 'failed', status, message: cause?.message ?? (error as Error).message };
+    return { kind: 'failed', status, message: failureMessage(error) };
   }
 }

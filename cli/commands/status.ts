@@ -2,6 +2,7 @@ import type { AmtoTrainingResult } from '../../activities/contracts';
 import { loadEnvironment } from '../../infra/environment';
 import type { amtoTraining } from '../../workflows/amto-training';
 import { parseCommandArgs, type Command } from '../command';
+import { failureMessage } from '../failure-message';
 import { followRun, queryProgress } from '../follow-run';
 import { presentOutcome } from '../present-outcome';
 import { progressPanel, resultLines } from '../progress-format';
@@ -56,7 +57,7 @@ export const statusCommand: Command = {
       else if (status !== 'RUNNING') {
         failure = await handle.result().then(
           () => null,
-          (error: Error) => (error.cause as Error | undefined)?.message ?? error.message,
+          (error: Error) => failureMessage(error),
         );
       }
       if (json) {
