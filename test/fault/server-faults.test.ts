@@ -118,57 +118,43 @@ async function resultThroughOutages(workflowId: string, timeoutMs = 600_000): Pr
   }
 }
 
+/** Starts a run, injects the fault mid-round, and checks the run finishes with nothing lost. */
+async function survives(label: string, inject: () => Promise<void>): Promise<void> {
+  const { runId, config, handle } = await startRun(label);
+  await midRound(handle);
+  await inject();
+  await resultThroughOutages(handle.workflowId);
+  // A fresh handle: the Temporal scenario reconnects the client.
+  const run = await finishedRun(deps, client.workflow.getHandle(handle.workflowId), runId, roundsOf(config));
+  await assertNothingLost(deps, run, reference, config);
+}
+
 describe('server faults', () => {
-  test('Temporal dev server SIGKILLed mid-round and restarted on its SQLite file: nothing lost', async () => {
-    const { runId, config, handle } = await startRun('temporal');
-    await midRound(handle);
-    await servers.kill('temporal');
-    await sleep(longForm ? 15_000 : 5_000);
-    await servers.restart();
-    await connection.close();
-    await connect();
-    await resultThroughOutages(handle.workflowId);
-    const faulted = await finishedRun(
-      deps,
-      client.workflow.getHandle(handle.workflowId),
-      runId,
-      roundsOf(config),
-    );
-    await assertNothingLost(deps, faulted, reference, config);
-  });
+  test('Temporal dev server SIGKILLed mid-round and restarted on its SQLite file: nothing lost', () =>
+    survives('temporal', async () => {
+      await servers.kill('temporal');
+      await sleep(longForm ? 15_000 : 5_000);
+      await servers.restart();
+      await connection.close();
+      await connect();
+    }));
 
-  test('MinIO SIGKILLed mid-round and restarted on its data: nothing lost', async () => {
-    const { runId, config, handle } = await startRun('minio');
-    await midRound(handle);
-    await servers.kill('minio');
-    await sleep(longForm ? 30_000 : 10_000);
-    await servers.restart();
-    await resultThroughOutages(handle.workflowId);
-    await assertNothingLost(
-      deps,
-      await finishedRun(deps, handle, runId, roundsOf(config)),
-      reference,
-      config,
-    );
-  });
+  test('MinIO SIGKILLed mid-round and restarted on its data: nothing lost', () =>
+    survives('minio', async () => {
+      await servers.kill('minio');
+      await sleep(longForm ? 30_000 : 10_000);
+      await servers.restart();
+    }));
 
-  test('MinIO frozen (SIGSTOP) past the 30 s store request timeout, then thawed: nothing lost', async () => {
-    const { runId, config, handle } = await startRun('frozen');
-    await midRound(handle);
-    await servers.signal('minio', 'SIGSTOP');
-    try {
-      await sleep(longForm ? 90_000 : 35_000);
-    } finally {
-      await servers.signal('minio', 'SIGCONT');
-    }
-    await resultThroughOutages(handle.workflowId);
-    await assertNothingLost(
-      deps,
-      await finishedRun(deps, handle, runId, roundsOf(config)),
-      reference,
-      config,
-    );
-  });
+  test('MinIO frozen (SIGSTOP) past the 30 s store request timeout, then thawed: nothing lost', () =>
+    survives('frozen', async () => {
+      await servers.signal('minio', 'SIGSTOP');
+      try {
+        await sleep(longForm ? 90_000 : 35_000);
+      } finally {
+        await servers.signal('minio', 'SIGCONT');
+      }
+    }));
 
   test('workflow terminated mid-run, then `amto resume <workflowId>`: the same final decisions', async () => {
     // Started under a workflow id of the user's choosing (as `temporal workflow start --workflow-id` does).
