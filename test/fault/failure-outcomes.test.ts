@@ -40,9 +40,10 @@ function failureText(error: unknown): string {
 describe('failures and outcomes', () => {
   test('a worker with a wrong MinIO secret ends the run within seconds, naming the store, never the secret', async () => {
     const wrongSecret = `wrong-${randomUUID()}`;
-    const fleet = await startWorkerFleet(`amto-badkey-${randomUUID().slice(0, 8)}`, 120_000, {
+    const fleet = await startWorkerFleet(`amto-badkey-${randomUUID().slice(0, 8)}`, 120_000, () => ({
+      prefix: [],
       env: { ...process.env, MINIO_SECRET_KEY: wrongSecret },
-    });
+    }));
     try {
       const runId = `fault-badkey-${randomUUID().slice(0, 8)}`;
       const started = Date.now();

@@ -48,7 +48,10 @@ before(async () => {
   servers = await PrivateServers.start();
   deps = createActivityDeps(servers.environment);
   await connect();
-  fleet = await startWorkerFleet(`amto-srv-${randomUUID().slice(0, 8)}`, 120_000, { env: servers.env });
+  fleet = await startWorkerFleet(`amto-srv-${randomUUID().slice(0, 8)}`, 120_000, () => ({
+    prefix: [],
+    env: servers.env,
+  }));
   reference = await referenceRun(
     client,
     deps,

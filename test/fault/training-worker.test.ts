@@ -245,7 +245,10 @@ describe('training worker faults', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mount]);
     const env = { ...process.env, AMTO_STORE_DIR: mount };
     const diskDeps = createActivityDeps(environmentOf(env));
-    const diskFleet = await startWorkerFleet(`amto-disk-${randomUUID().slice(0, 8)}`, 120_000, { env });
+    const diskFleet = await startWorkerFleet(`amto-disk-${randomUUID().slice(0, 8)}`, 120_000, () => ({
+      prefix: [],
+      env,
+    }));
     const filler = join(mount, 'filler');
     try {
       const { runId, config, handle: started } = startFaultRun('disk', diskFleet);
