@@ -18,6 +18,8 @@ export interface WorkerLaunch {
   env?: NodeJS.ProcessEnv;
   /** Append the worker's output to this file; without it the output is kept in memory (`output()`). */
   logPath?: string;
+  /** More `amto worker` options, e.g. `['--backend', 'wasm']`. */
+  workerArgs?: readonly string[];
 }
 
 export interface WorkerProcess {
@@ -55,6 +57,7 @@ export function spawnWorkerProcess(role: WorkerRole, taskQueue: string, launch: 
     role,
     '--task-queue',
     taskQueue,
+    ...(launch.workerArgs ?? []),
   ];
   let output = '';
   let child: ChildProcess;

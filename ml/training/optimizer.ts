@@ -7,6 +7,17 @@ export interface OptimizerOptions {
   nesterov: boolean;
 }
 
+/**
+ * tfjs' MomentumOptimizer without its leak: its dispose() skips SGDOptimizer's, so the learning-rate
+ * scalar it keeps stays alive, one tensor per optimizer; a worker makes one per interval.
+ */
+class MomentumOptimizer extends tf.MomentumOptimizer {
+  override dispose(): void {
+    super.dispose();
+    (this as unknown as { c?: tf.Tensor }).c?.dispose();
+  }
+}
+
 /** SGD with (Nesterov) momentum, the paper's optimiser. */
 export function createOptimizer({
   learningRate,
@@ -22,5 +33,5 @@ export function createOptimizer({
   if (typeof nesterov !== 'boolean') {
     throw new Error(`createOptimizer: nesterov must be true or false; got ${JSON.stringify(nesterov)}`);
   }
-  return tf.train.momentum(learningRate, momentum, nesterov);
+  return new MomentumOptimizer(learningRate, momentum, nesterov);
 }

@@ -31,6 +31,11 @@ export function runCli(args: string[], timeoutMs = 120_000): Promise<CliResult> 
 }
 
 /** A long-running `amto worker` of the built CLI logging to logPath (read it when a test fails). */
-export function startWorker(role: WorkerRole, taskQueue: string, logPath: string): WorkerProcess {
-  return spawnWorkerProcess(role, taskQueue, { entry: cliEntry, execArgv: [], logPath });
+export function startWorker(
+  role: WorkerRole,
+  taskQueue: string,
+  logPath: string,
+  workerArgs: readonly string[] = [],
+): WorkerProcess {
+  return spawnWorkerProcess(role, taskQueue, { entry: cliEntry, execArgv: [], logPath, workerArgs });
 }

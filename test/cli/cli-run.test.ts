@@ -9,8 +9,12 @@ import { registerFileRouter } from '../../ml/models';
 import type { WorkerProcess } from '../../cli/worker-processes';
 import { runCli, startWorker } from './cli-process';
 
-/** run → status → report → export of one tiny run, through the built CLI, on queues of its own. */
-describe('amto run, status, report, export on a tiny config', () => {
+/**
+ * run → status → report → export of one tiny run, through the built CLI, on queues of its own. Its
+ * workers train on the WASM fallback (every other run uses the default, native TensorFlow), so the
+ * fallback a user without native TensorFlow gets keeps working end to end.
+ */
+describe('amto run, status, report, export on a tiny config, trained on the WASM fallback', () => {
   const dir = mkdtempSync(join(tmpdir(), 'amto-cli-run-'));
   const queue = `cli-test-${randomUUID()}`;
   const runId = `cli-test-${randomUUID().slice(0, 8)}`;
@@ -34,8 +38,8 @@ describe('amto run, status, report, export on a tiny config', () => {
     );
     workers.push(
       startWorker('control', queue, join(dir, 'control.log')),
-      startWorker('master', `${queue}-master`, join(dir, 'master.log')),
-      startWorker('slave', `${queue}-slave`, join(dir, 'slave.log')),
+      startWorker('master', `${queue}-master`, join(dir, 'master.log'), ['--backend', 'wasm']),
+      startWorker('slave', `${queue}-slave`, join(dir, 'slave.log'), ['--backend', 'wasm']),
     );
   });
 
@@ -54,6 +58,13 @@ describe('amto run, status, report, export on a tiny config', () => {
     assert.match(stdout, new RegExp(`Run ${runId} finished \\(budget\\): task [01] chosen`));
     assert.match(stdout, /harmonic accuracy +0\.\d{4}/);
     assert.match(stdout, new RegExp(`web UI +http://.+/namespaces/default/workflows/amto-${runId}`));
+    for (const role of ['master', 'slave']) {
+      assert.match(
+        readFileSync(join(dir, `${role}.log`), 'utf8'),
+        /^compute backend: wasm — /m,
+        `${role} worker`,
+      );
+    }
   });
 
   test('status shows the run finished', async () => {

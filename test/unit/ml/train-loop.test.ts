@@ -173,6 +173,13 @@ describe('training loop', () => {
     optimizer.dispose();
   });
 
+  test('an optimizer per interval, as a worker makes them, leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++)
+      createOptimizer({ learningRate: 0.05, momentum: 0.9, nesterov: true }).dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   test('no tensor leaks over 100 short intervals of train, evaluate, capture and restore', async () => {
     const model = buildModel(tinyOptions);
     const optimizer = createOptimizer({ learningRate: 0.05, momentum: 0.9, nesterov: true });
