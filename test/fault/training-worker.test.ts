@@ -180,6 +180,8 @@ describe('training worker faults', () => {
     // Two rounds: the run pauses between them.
     const { runId, handle: started } = startFaultRun('corrupt-round', fleet, 2);
     const handle = await started;
+    // Pause during round 1 (a pause signalled earlier would hold before round 1).
+    await masterResumePoint(handle);
     await handle.signal(pauseSignal);
     await waitFor('the run to pause after round 1', 240_000, async () =>
       (await handle.query(progressQuery)).phase === 'paused' ? true : undefined,
