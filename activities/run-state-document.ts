@@ -5,15 +5,19 @@
  * compiler checks it against the interfaces in contracts.ts.
  */
 import { z } from 'zod';
-import { amtoStateSchema, parseDocument, runConfigSchema } from '../amto';
+import {
+  accuracy as accuracyField,
+  amtoStateSchema,
+  integer,
+  nonEmptyText,
+  parseDocument,
+  runConfigSchema,
+} from '../amto';
 import type { AmtoTrainingResult, PreparedRun, RunStateDocument } from './contracts';
 
-const count = z.int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0');
-const text = z.string('must be a non-empty string').min(1, 'must be a non-empty string');
-const accuracy = z
-  .number('must be an accuracy between 0 and 1')
-  .min(0, 'must be an accuracy between 0 and 1')
-  .max(1, 'must be an accuracy between 0 and 1');
+const count = integer(0);
+const text = nonEmptyText();
+const accuracy = accuracyField();
 
 const preparedRunSchema: z.ZodType<PreparedRun> = z.object({
   initialCheckpoints: z.array(text, 'must be a list of checkpoint keys'),

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { InvalidDocumentError, parseDocument } from '../amto';
+import { InvalidDocumentError, integer, parseDocument } from '../amto';
 import { CorruptObjectError } from '../storage/errors';
 import type { ObjectStore } from '../storage/object-store';
 
-const index = z.int('must be a list of sample indices ≥ 0').min(0, 'must be a list of sample indices ≥ 0');
-const indices = z.array(index, 'must be a list of sample indices ≥ 0');
+const indices = z.array(integer(0), 'must be a list of sample indices');
 
 /** `runs/<runId>/splits.json`: the M (train, validation) index splits every worker trains and validates on. */
 const splitManifestSchema = z
@@ -15,7 +14,7 @@ const splitManifestSchema = z
     preparedBy: z
       .object({ workflowId: z.string(), workflowRunId: z.string() }, 'must name a workflow execution')
       .optional(),
-    datasetSize: z.int('must be an integer ≥ 2').min(2, 'must be an integer ≥ 2'),
+    datasetSize: integer(2),
     /** `datasetDigest` of the data prepareRun decoded; every training and evaluating worker checks it. */
     datasetDigest: z.string('must be a dataset digest').optional(),
     splits: z

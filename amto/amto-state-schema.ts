@@ -5,16 +5,13 @@
  */
 import { z } from 'zod';
 import type { AmtoState, RoundRecord, TaskState, TransferDecision } from './amto-state';
+import { accuracy as accuracyField, finiteNumber, flag, integer, nonEmptyText } from './document-fields';
 
-const count = z.int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0');
-const key = z.string('must be a storage key').min(1, 'must be a storage key');
+const count = integer(0);
+const key = nonEmptyText();
 /** Losses that were not finite are stored as null (JSON has no NaN or Infinity). */
-const loss = z.number('must be a finite number or null').nullable();
-const accuracy = z
-  .number('must be an accuracy between 0 and 1 or null')
-  .min(0, 'must be an accuracy between 0 and 1 or null')
-  .max(1, 'must be an accuracy between 0 and 1 or null')
-  .nullable();
+const loss = finiteNumber().nullable();
+const accuracy = accuracyField().nullable();
 
 const taskStateSchema: z.ZodType<TaskState> = z.object({
   task: count,
@@ -28,13 +25,13 @@ const taskStateSchema: z.ZodType<TaskState> = z.object({
   lastTrainLoss: loss,
   stale: count,
   improvementBaseline: loss,
-  relationship: z.array(z.number('must be a finite number'), 'must be a list of numbers'),
+  relationship: z.array(finiteNumber(), 'must be a list of numbers'),
 });
 
 const transferDecisionSchema: z.ZodType<TransferDecision> = z.object({
   task: count,
   donor: count.nullable(),
-  accepted: z.boolean('must be true or false'),
+  accepted: flag(),
   masterValLoss: loss,
   slaveValLoss: loss,
   relationshipBefore: loss,

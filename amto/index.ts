@@ -23,6 +23,16 @@ export { learningRateAt } from './lr-schedule';
 export type { LearningRateSchedule } from './lr-schedule';
 export { parseRunConfig, runConfigSchema } from './run-config';
 export { InvalidDocumentError, describeIssues, parseDocument } from './document-problems';
+export {
+  accuracy,
+  finiteNumber,
+  flag,
+  integer,
+  integerIn,
+  nonEmptyText,
+  numberAbove,
+  oneOf,
+} from './document-fields';
 export type { RunConfig, RunConfigInput, RunConfigParseResult } from './run-config';
 export { RUN_ID_MAX_LENGTH, RUN_ID_PATTERN, RUN_ID_RULE, isRunId } from './run-id';
 export { DEFAULT_TASK_QUEUES, TRAINING_ROLES, queueFor } from './task-queues';

@@ -5,34 +5,11 @@
  * cross-field checks, so always go through `parseRunConfig`.
  */
 import { z } from 'zod';
+import { flag, integer, integerIn, numberAbove, oneOf } from './document-fields';
 import { describeIssues, isPlainObject, valueAt } from './document-problems';
 import { RUN_ID_PATTERN, RUN_ID_RULE } from './run-id';
 import { randomValidationSize, smallestTrainSize } from './splits';
 import { DEFAULT_TASK_QUEUES } from './task-queues';
-
-// Field builders. Each rule sentence is the field's error message, so a problem reads
-// "<field>: <rule> (got <value>)".
-
-function integer(min: number): z.ZodInt {
-  const rule = `must be an integer ≥ ${min}`;
-  return z.int(rule).min(min, rule);
-}
-
-function integerIn(min: number, max: number): z.ZodInt {
-  const rule = `must be an integer from ${min} to ${max}`;
-  return z.int(rule).min(min, rule).max(max, rule);
-}
-
-function numberAbove(min: number): z.ZodNumber {
-  const rule = `must be a number > ${min}`;
-  return z.number(rule).gt(min, rule);
-}
-
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, `must be one of ${values.map((value) => `"${value}"`).join(', ')}`);
-}
-
-const flag = (): z.ZodBoolean => z.boolean('must be true or false');
 
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;

@@ -6,7 +6,14 @@
  * Tasks are numbered 0..tasks-1, rounds from 1.
  */
 import { z } from 'zod';
-import { describeIssues } from '../amto';
+import {
+  accuracy as accuracyField,
+  describeIssues,
+  finiteNumber,
+  flag,
+  integer,
+  nonEmptyText,
+} from '../amto';
 
 export class RunReportInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -15,13 +22,9 @@ export class RunReportInputError extends Error {
   }
 }
 
-const TEXT = 'must be a non-empty string';
-const text = z.string(TEXT).min(1, TEXT);
-const AT_LEAST_ONE = 'must be an integer ≥ 1';
-const atLeastOne = z.int(AT_LEAST_ONE).min(1, AT_LEAST_ONE);
-const ACCURACY = 'must be an accuracy between 0 and 1';
-const accuracy = z.number(ACCURACY).min(0, ACCURACY).max(1, ACCURACY);
-const FINITE = 'must be a finite number';
+const text = nonEmptyText();
+const atLeastOne = integer(1);
+const accuracy = accuracyField();
 const ABOVE_PREVIOUS = "must be an integer ≥ 1, above the previous round's";
 
 /** The fields every per-task rule depends on; checked first. */
@@ -48,15 +51,15 @@ function taskRoundSchema(tasks: number) {
     /** Whose weights the slave took; null when no transfer was tried. */
     donor: taskIndex(tasks, donorRule(tasks)).nullable(),
     /** Whether the slave was kept (it replaced the master). */
-    accepted: z.boolean('must be true or false'),
-    masterValLoss: z.number(FINITE),
+    accepted: flag(),
+    masterValLoss: finiteNumber(),
     slaveValLoss: z.number('must be null or a finite number').nullable(),
     /** null when not recorded (the run state keeps only the kept model's accuracy). */
     masterValAccuracy: accuracy.nullable(),
     slaveValAccuracy: accuracy.nullable(),
     /** RL_m after this round's update, one entry per task. */
     relationship: z
-      .array(z.number(FINITE), `must have ${tasks} entries, one per task`)
+      .array(finiteNumber(), `must have ${tasks} entries, one per task`)
       .length(tasks, `must have ${tasks} entries, one per task`),
   });
 }

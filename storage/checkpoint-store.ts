@@ -1,7 +1,7 @@
 import type { io } from '@tensorflow/tfjs';
 import { z } from 'zod';
 
-import { InvalidDocumentError, parseDocument } from '../amto';
+import { InvalidDocumentError, integer, parseDocument } from '../amto';
 // The state ml/training captures and restores; storage only persists it (a type, erased at runtime).
 import type { OptimizerState } from '../ml/training/training-state';
 import { StorageError } from './errors';
@@ -25,7 +25,7 @@ import type { ObjectStore } from './object-store';
 
 export { CheckpointNotFoundError, CorruptCheckpointError } from './errors';
 
-const count = z.int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0');
+const count = integer(0);
 
 /** What a checkpoint's manifest.json carries besides the file digests. */
 const checkpointAttributesSchema = z.object({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-import { InvalidDocumentError, parseDocument } from '../amto';
+import { InvalidDocumentError, integer, parseDocument } from '../amto';
 import { mapWithConcurrency } from './concurrency';
 import { CheckpointNotFoundError, CorruptCheckpointError, ObjectNotFoundError } from './errors';
 import { assertObjectKey, objectKeyProblem } from './keys';
@@ -18,7 +18,7 @@ const manifestEntrySchema = z.object({
   sha256: z
     .string('must be a sha256 digest (64 lowercase hex digits)')
     .regex(/^[0-9a-f]{64}$/, 'must be a sha256 digest (64 lowercase hex digits)'),
-  size: z.int('must be a size in bytes ≥ 0').min(0, 'must be a size in bytes ≥ 0'),
+  size: integer(0),
 });
 
 const manifestSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidDocumentError, parseDocument } from '../amto';
+import { InvalidDocumentError, integer, parseDocument } from '../amto';
 import { CorruptObjectError, ObjectNotFoundError, RunNotFoundError, StorageError } from './errors';
 import { assertRunId, runStateKey } from './keys';
 import type { ObjectStore } from './object-store';
@@ -9,7 +9,7 @@ const runStateRecordSchema = z.object({
   format: z.literal('amto-run-state', 'must be "amto-run-state"'),
   version: z.literal(1, 'must be 1'),
   runId: z.string('must be a run id'),
-  round: z.int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
+  round: integer(0),
   /** ISO-8601 time of the write. */
   writtenAt: z.iso.datetime('must be an ISO-8601 time'),
   state: z.unknown(),
