@@ -8,8 +8,10 @@ import { objectUrl } from '../storage/object-url';
 import type { ActivityDeps } from './activity-deps';
 import type { PreparedRun, PrepareRunInput } from './contracts';
 import { datasetDigest } from './dataset-digest';
+import { datasetNameFor } from './dataset-name';
+import { inputShapeFor } from './input-shape';
 import { classifyingAs } from './non-retryable';
-import { datasetNameFor, inputShapeFor, loadRunDataset } from './run-dataset';
+import { loadRunDataset } from './run-dataset';
 import { readSplitManifest, writeSplitManifest, type SplitManifest } from './split-manifest';
 
 /**

@@ -131,12 +131,6 @@ function runIdFor(config: RunConfig): string {
   return runId;
 }
 
-function datasetName(config: RunConfig): string {
-  return config.dataset.kind === 'fashion-mnist'
-    ? 'fashion-mnist'
-    : (config.dataset.name ?? config.dataset.path);
-}
-
 export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTrainingResult> {
   const { continuation, ...configInput } = input;
   const parsed = parseRunConfig(configInput);
@@ -188,10 +182,10 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
     ));
   state ??= initialState(config, prepared.initialCheckpoints);
   const training = trainingActivities(config, prepared);
-  const dataset = datasetName(config);
+  // The name prepareRun gave the dataset, the one progress and the report show.
   upsertSearchAttributes([
     { key: amtoArchKey, value: config.model.arch },
-    { key: amtoDatasetKey, value: dataset },
+    { key: amtoDatasetKey, value: prepared.datasetName },
   ]);
 
   let roundsThisRun = 0;

@@ -299,6 +299,28 @@ describe('amtoTraining workflow (mocked activities, real dev server)', () => {
     });
   });
 
+  test('the AmtoDataset search attribute is the dataset name prepareRun gave, not the raw path', async () => {
+    // The workflow used to name an image folder by its whole path ("/data/ucmerced/") while progress,
+    // the report and the run state named it "ucmerced".
+    const recorder: MockRecorder = { trained: [], documents: [] };
+    await withWorkers(recorder, async (queues) => {
+      const workflowId = `amto-test-${randomUUID()}`;
+      await client.workflow.execute(amtoTraining, {
+        taskQueue: queues.control,
+        workflowId,
+        args: [
+          configFor(queues, {
+            dataset: { kind: 'image-folder', path: '/data/ucmerced/' },
+            maxIterations: 10,
+          }),
+        ],
+      });
+      const description = await client.workflow.getHandle(workflowId).describe();
+      assert.deepEqual(description.searchAttributes['AmtoDataset'], ['ucmerced']);
+      assert.equal(recorder.documents.at(-1)?.prepared.datasetName, 'ucmerced');
+    });
+  });
+
   test('a bad config fails at once, listing every problem', async () => {
     const recorder: MockRecorder = { trained: [], documents: [] };
     await withWorkers(recorder, async (queues) => {

@@ -10,15 +10,12 @@ import type {
   TrainIntervalInput,
   TrainIntervalResult,
 } from '../../activities/contracts';
+import { datasetNameFor } from '../../activities/dataset-name';
+import { createStream } from '../../amto';
 
-/** A deterministic pseudo-random number in [0, 1) from integers (no shared state). */
+/** A deterministic pseudo-random number in [0, 1) from integers (no shared state): amto's own generator. */
 function noise(...values: number[]): number {
-  let h = 2166136261;
-  for (const value of values) {
-    h ^= value + 0x9e3779b9;
-    h = Math.imul(h, 16777619) >>> 0;
-  }
-  return (h % 10007) / 10007;
+  return createStream(0, 'scripted-activity', ...values).nextFloat();
 }
 
 export function scriptedValLoss(
@@ -69,7 +66,7 @@ export interface MockRecorder {
 export function createMockActivities(recorder: MockRecorder): AmtoActivities {
   return {
     async prepareRun({ config }) {
-      return scriptedPreparedRun(config.tasks);
+      return { ...scriptedPreparedRun(config.tasks), datasetName: datasetNameFor(config) };
     },
     async trainInterval(input) {
       recorder.trained.push(input);
