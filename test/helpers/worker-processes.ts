@@ -1,6 +1,7 @@
 /** Control, master and slave workers as child processes, started the way a user starts them (`amto worker`). */
 import { join } from 'node:path';
 import { spawnWorkerProcess, waitUntilPolling, type WorkerProcess } from '../../cli/worker-processes';
+import type { TrainingRole } from '../../amto';
 import type { WorkerRole } from '../../workers/worker-role';
 
 const repoRoot = join(__dirname, '..', '..');
@@ -15,13 +16,13 @@ export interface WorkerFleet {
   /** SIGTERM (graceful shutdown), then SIGKILL for any worker still alive after the grace time. */
   stop(): Promise<void>;
   /** Kill one training worker at once (SIGKILL), as a preempted machine would die; retire it if dead already. */
-  kill(role: 'master' | 'slave'): Promise<void>;
+  kill(role: TrainingRole): Promise<void>;
   /** The process id of a role's live worker (to put it in a cgroup, to signal it). */
   pid(role: WorkerRole): number | undefined;
   /** How a role's last retired worker ended: its signal, or its exit code. */
   endOf(role: WorkerRole): string | null;
   /** Start a fresh worker for a role (after `kill`) and wait until it polls. */
-  restart(role: 'master' | 'slave'): Promise<void>;
+  restart(role: TrainingRole): Promise<void>;
 }
 
 /** Where a worker runs: a command prefix (e.g. `ip netns exec <host>`) and its environment. */

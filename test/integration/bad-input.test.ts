@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { isRunId } from '../../amto';
 import { loadEnvironment } from '../../infra/environment';
 import { runPrefix } from '../../storage/keys';
 import { createActivityDeps } from '../../workers/create-deps';
@@ -161,7 +162,7 @@ function amtoRun(file: string): Promise<{ code: number | null; output: string }>
 }
 
 async function nothingStored(runId: string): Promise<void> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) return;
+  if (!isRunId(runId)) return;
   assert.deepEqual(await deps.store.list(runPrefix(runId)), [], `nothing written under ${runPrefix(runId)}`);
 }
 

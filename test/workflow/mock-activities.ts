@@ -11,19 +11,14 @@ import type {
   TrainIntervalResult,
 } from '../../activities/contracts';
 import { datasetNameFor } from '../../activities/dataset-name';
-import { createStream } from '../../amto';
+import { createStream, type TrainingRole } from '../../amto';
 
 /** A deterministic pseudo-random number in [0, 1) from integers (no shared state): amto's own generator. */
 function noise(...values: number[]): number {
   return createStream(0, 'scripted-activity', ...values).nextFloat();
 }
 
-export function scriptedValLoss(
-  round: number,
-  task: number,
-  role: 'master' | 'slave',
-  sourceTask: number,
-): number {
+export function scriptedValLoss(round: number, task: number, role: TrainingRole, sourceTask: number): number {
   return 2 / round + noise(round, task, role === 'master' ? 0 : 1, sourceTask) * 0.5;
 }
 
