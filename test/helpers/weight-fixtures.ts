@@ -62,7 +62,10 @@ async function generate(dir: string): Promise<void> {
   try {
     await run(join(venv, 'bin', 'python'), [script, partial], { cwd: root, maxBuffer: 16 << 20 });
     await rm(dir, { recursive: true, force: true });
-    await rename(partial, dir);
+    // Another test process may have finished the same set first; either copy will do.
+    await rename(partial, dir).catch((error: unknown) => {
+      if (!existsSync(join(dir, 'manifest.json'))) throw error;
+    });
   } finally {
     await rm(partial, { recursive: true, force: true });
   }
