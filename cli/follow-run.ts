@@ -3,7 +3,7 @@ import type { AmtoTrainingResult } from '../activities/contracts';
 import type { amtoTraining } from '../workflows/amto-training';
 import { failureMessage } from './failure-message';
 import { progressQuery, type RunProgress } from '../workflows/messages';
-import { progressPanel, roundLine } from './progress-format';
+import { progressPanel, retryingLines, roundLine } from './progress-format';
 
 export type FollowOutcome =
   | { kind: 'finished'; result: AmtoTrainingResult }
@@ -78,6 +78,7 @@ export async function followRun(
   options.abort?.addEventListener('abort', onSigint);
   let drawnLines = 0;
   let lastRoundShown = 0;
+  let lastRetryingShown = '';
   let clock: RoundClock | null = null;
   try {
     for (;;) {
@@ -93,9 +94,16 @@ export async function followRun(
           const lines = progressPanel(progress, eta);
           process.stdout.write(`${drawnLines > 0 ? `\x1b[${drawnLines}A\r\x1b[J` : ''}${lines.join('\n')}\n`);
           drawnLines = lines.length;
-        } else if (progress.round > lastRoundShown) {
-          console.log(roundLine(progress, eta));
-          lastRoundShown = progress.round;
+        } else {
+          if (progress.round > lastRoundShown) {
+            console.log(roundLine(progress, eta));
+            lastRoundShown = progress.round;
+          }
+          // A retry (new attempt or new error) gets one line; the same state again prints nothing.
+          const retrying = retryingLines(progress);
+          const shown = retrying.map((line) => line.replace(/ since \S+/, '')).join('\n');
+          if (shown !== lastRetryingShown && retrying.length > 0) console.log(retrying.join('\n'));
+          lastRetryingShown = shown;
         }
       }
       await new Promise<void>((resolve) => {
