@@ -8,9 +8,7 @@
  * Each must end with the decisions and losses of an undisturbed run of the same seed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -19,6 +17,7 @@ import { amtoTraining } from '../../workflows';
 import { createActivityDeps } from '../../workers/create-deps';
 import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
 import {
+  amtoCli,
   assertNothingLost,
   faultConfig,
   finishedRun,
@@ -31,7 +30,6 @@ import {
 } from './fault-run';
 import { PrivateServers } from './private-servers';
 
-const repoRoot = join(__dirname, '..', '..');
 let servers: PrivateServers;
 let connection: Connection;
 let client: Client;
@@ -70,17 +68,7 @@ after(async () => {
 });
 
 function amto(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-      cwd: repoRoot,
-      env: servers.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
+  return amtoCli(args, servers.env);
 }
 
 async function startRun(

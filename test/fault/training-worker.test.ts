@@ -29,6 +29,7 @@ import { createActivityDeps } from '../../workers/create-deps';
 import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
 import { loadEnvironment as environmentOf } from '../../infra/environment';
 import {
+  amtoCli,
   assertNothingLost,
   faultConfig,
   finishedRun,
@@ -264,6 +265,13 @@ describe('training worker faults', () => {
         ),
       );
       assert.ok(retrying.attempt >= 2);
+      // `amto status` says so too, with the attempt and the error.
+      const status = await amtoCli(['status', handle.workflowId], env);
+      assert.match(
+        status.output,
+        /retrying trainInterval \(activity \d+\), attempt \d+ since .*(ENOSPC|no space)/i,
+        status.output,
+      );
       rmSync(filler);
       await handle.result().catch((error: unknown) => {
         throw new Error(`${String(error)}\n${diskFleet.output()}`);
