@@ -28,6 +28,11 @@ export function withDropoutSeed<T>(seed: number, fn: () => T): T {
   }
 }
 
+/** The mask seed of the `call`-th dropout call (from 1) in a step seeded `stepSeed`; the graph engine draws the same. */
+export function dropoutCallSeed(stepSeed: number, call: number): number {
+  return seedFor(stepSeed, 'dropout-call', call);
+}
+
 export class StepSeededDropout extends tf.layers.Layer {
   static className = 'StepSeededDropout';
   readonly rate: number;
@@ -54,7 +59,7 @@ export class StepSeededDropout extends tf.layers.Layer {
       );
     }
     callsInScope += 1;
-    return tf.dropout(input, this.rate, undefined, seedFor(activeSeed, 'dropout-call', callsInScope));
+    return tf.dropout(input, this.rate, undefined, dropoutCallSeed(activeSeed, callsInScope));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

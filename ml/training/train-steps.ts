@@ -5,6 +5,7 @@ import type { ImageDataset } from '../datasets/image-dataset';
 import { withDropoutSeed } from '../models/step-seeded-dropout';
 import { checkModelFitsData } from './model-data-check';
 import { softmaxCrossEntropy } from './softmax-cross-entropy';
+import type { StepEngine } from './step-engine';
 import { TrainingDivergedError } from './training-diverged';
 
 export interface TrainStepsOptions {
@@ -28,6 +29,8 @@ export interface TrainStepsOptions {
   yieldEvery?: number;
   /** Aborts between steps (activity cancellation); the rejection is the signal's reason. */
   signal?: AbortSignal;
+  /** Runs the steps instead of tfjs' minimize (the graph engine); the loop and its seeds stay here. */
+  engine?: StepEngine;
 }
 
 export interface TrainStepsResult {
@@ -43,14 +46,28 @@ export interface TrainStepsResult {
  * arguments, see identical batches.
  */
 export async function trainSteps(options: TrainStepsOptions): Promise<TrainStepsResult> {
-  const { model, optimizer, data, batches, fromStep, steps, lrAt, flip, seed, task, onProgress, signal } =
-    options;
+  const {
+    model,
+    optimizer,
+    data,
+    batches,
+    fromStep,
+    steps,
+    lrAt,
+    flip,
+    seed,
+    task,
+    onProgress,
+    signal,
+    engine,
+  } = options;
   const yieldEvery = options.yieldEvery ?? 1;
   checkTrainArguments(options, yieldEvery);
   checkModelFitsData(model, data, 'trainSteps');
   // Gradients in model.trainableWeights order: the optimizer's slots follow this order (see training-state).
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
 
+  await engine?.load(model, optimizer);
   let lossSum = 0;
   for (let done = 0; done < steps; done++) {
     signal?.throwIfAborted();
@@ -67,14 +84,14 @@ export async function trainSteps(options: TrainStepsOptions): Promise<TrainSteps
       const flips = flip ? createStream(seed, 'flip', task, step) : null;
       const flipSource = flips === null ? null : () => flips.nextFloat();
       const batch = gatherBatch(data, indices, flipSource);
+      const dropoutSeed = seedFor(seed, 'dropout', task, step);
+      if (engine !== undefined) return tf.scalar(engine.step(batch, learningRate, dropoutSeed));
       const batchLoss = (): tf.Scalar => {
         const logits = model.apply(batch.images, { training: true }) as tf.Tensor;
         return tf.mean(softmaxCrossEntropy(logits, batch.labels));
       };
       // Gradients are applied and disposed inside minimize; only the returned loss leaves the tidy.
-      const cost = withDropoutSeed(seedFor(seed, 'dropout', task, step), () =>
-        optimizer.minimize(batchLoss, true, variables),
-      );
+      const cost = withDropoutSeed(dropoutSeed, () => optimizer.minimize(batchLoss, true, variables));
       if (cost === null) {
         throw new Error('trainSteps: the optimizer returned no loss');
       }
@@ -94,6 +111,7 @@ export async function trainSteps(options: TrainStepsOptions): Promise<TrainSteps
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+  await engine?.store(model, optimizer);
   if (steps > 0) {
     await checkFiniteWeights(model, fromStep + steps - 1);
   }

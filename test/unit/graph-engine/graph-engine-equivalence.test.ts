@@ -1,0 +1,241 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openSession, saveSession } from '../../../activities/training-session';
+import type { RunConfig } from '../../../amto';
+import { GraphEngine } from '../../../ml/graph-engine/graph-engine';
+import { buildModel, type BuildModelOptions } from '../../../ml/models';
+import {
+  captureModelArtifacts,
+  captureOptimizerState,
+  createOptimizer,
+  modelFromArtifacts,
+  trainSteps,
+  type TrainStepsOptions,
+} from '../../../ml/training';
+import { CheckpointStore } from '../../../storage/checkpoint-store';
+import { LocalObjectStore } from '../../../storage/local-object-store';
+import { randomImageDataset } from '../ml/random-image-dataset';
+import { useTrainingBackend } from '../ml/training-backend';
+
+/**
+ * The graph engine against the tfjs path (WASM backend) for every zoo model: from the same weights and
+ * batches, 5 steps give the same losses (1e-4 relative) and the same weights, batch-norm statistics and
+ * momentum slots (1e-3), and a checkpoint written after steps on one engine continues on the other.
+ */
+
+before(useTrainingBackend);
+
+const BATCH = 8;
+const STEPS = 5;
+const OPTIMIZER = { learningRate: 0.05, momentum: 0.9, nesterov: true };
+
+const MODELS: BuildModelOptions[] = [
+  { arch: 'small-cnn', inputShape: [28, 28, 1], classes: 10, seed: 5 },
+  { arch: 'squeezenet1_1', inputShape: [32, 32, 3], classes: 5, seed: 5 },
+  { arch: 'mobilenet_v2', inputShape: [32, 32, 3], classes: 5, widthMultiplier: 0.35, seed: 5 },
+  { arch: 'densenet121', inputShape: [32, 32, 3], classes: 5, widthMultiplier: 0.25, seed: 5 },
+];
+
+type Run = Omit<TrainStepsOptions, 'model' | 'optimizer' | 'fromStep' | 'steps'>;
+
+function runArguments(options: BuildModelOptions): Run {
+  const [height, width, channels] = options.inputShape;
+  const data = randomImageDataset({ n: 32, height, width, channels, numClasses: options.classes, seed: 9 });
+  return {
+    data,
+    batches: (step) => Array.from({ length: BATCH }, (_, i) => (step * 7 + i * 3) % data.n),
+    lrAt: (step) => (step < 2 ? 0.05 : 0.02),
+    flip: true,
+    seed: 13,
+    task: 1,
+  };
+}
+
+/** Per-step losses of `steps` steps (trainSteps reports running means). */
+async function train(
+  run: Run,
+  model: tf.LayersModel,
+  optimizer: tf.MomentumOptimizer,
+  fromStep: number,
+  steps: number,
+  engine?: GraphEngine,
+): Promise<number[]> {
+  const means: number[] = [];
+  await trainSteps({
+    ...run,
+    model,
+    optimizer,
+    fromStep,
+    steps,
+    engine,
+    onProgress: (_, mean) => means.push(mean),
+  });
+  return means.map((mean, i) => mean * (i + 1) - (i === 0 ? 0 : (means[i - 1] as number) * i));
+}
+
+async function state(
+  model: tf.LayersModel,
+  optimizer: tf.MomentumOptimizer,
+): Promise<Map<string, Float32Array>> {
+  const values = new Map<string, Float32Array>();
+  for (const weight of model.weights)
+    values.set(weight.originalName, weight.read().dataSync() as Float32Array);
+  const optimizerState = await captureOptimizerState(optimizer, model);
+  const slots = tf.io.decodeWeights(optimizerState.weights.data, optimizerState.weights.specs);
+  for (const [name, tensor] of Object.entries(slots)) values.set(name, tensor.dataSync() as Float32Array);
+  tf.dispose(Object.values(slots));
+  values.set('iterations', Float32Array.of(optimizerState.iterations));
+  return values;
+}
+
+function assertLossesClose(actual: number[], expected: number[], what: string): number {
+  assert.equal(actual.length, expected.length, `${what}: step count`);
+  let worst = 0;
+  actual.forEach((loss, i) => {
+    const relative = Math.abs(loss - (expected[i] as number)) / Math.abs(expected[i] as number);
+    worst = Math.max(worst, relative);
+    assert.ok(
+      relative <= 1e-4,
+      `${what}: step ${i} loss ${loss} vs ${expected[i]} (relative ${relative.toExponential(2)})`,
+    );
+  });
+  return worst;
+}
+
+function assertStatesClose(
+  actual: Map<string, Float32Array>,
+  expected: Map<string, Float32Array>,
+  what: string,
+): number {
+  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), `${what}: same weights and slots`);
+  let worst = 0;
+  for (const [name, values] of expected) {
+    const other = actual.get(name) as Float32Array;
+    assert.equal(other.length, values.length, `${what}: ${name} size`);
+    values.forEach((value, i) => {
+      const difference = Math.abs((other[i] as number) - value) / Math.max(1, Math.abs(value));
+      worst = Math.max(worst, difference);
+      if (difference > 1e-3) assert.fail(`${what}: ${name}[${i}] is ${other[i]} vs ${value}`);
+    });
+  }
+  return worst;
+}
+
+async function twin(model: tf.LayersModel): Promise<tf.LayersModel> {
+  return modelFromArtifacts(await captureModelArtifacts(model));
+}
+
+let storeDir: string;
+before(async () => {
+  storeDir = await mkdtemp(join(tmpdir(), 'amto-graph-engine-'));
+});
+after(async () => {
+  await rm(storeDir, { recursive: true, force: true });
+});
+
+for (const options of MODELS) {
+  describe(`graph engine ≡ tfjs: ${options.arch}`, () => {
+    test(`${STEPS} steps from the same weights give the same losses, weights, statistics and slots`, async () => {
+      const run = runArguments(options);
+      const tfjsModel = buildModel(options);
+      const graphModel = await twin(tfjsModel);
+      const tfjsOptimizer = createOptimizer(OPTIMIZER);
+      const graphOptimizer = createOptimizer(OPTIMIZER);
+      const engine = GraphEngine.create(graphModel, graphOptimizer);
+      try {
+        const tfjsLosses = await train(run, tfjsModel, tfjsOptimizer, 0, STEPS);
+        const graphLosses = await train(run, graphModel, graphOptimizer, 0, STEPS, engine);
+        const lossError = assertLossesClose(graphLosses, tfjsLosses, options.arch);
+        const weightError = assertStatesClose(
+          await state(graphModel, graphOptimizer),
+          await state(tfjsModel, tfjsOptimizer),
+          options.arch,
+        );
+        // The weights moved: equal-after-training is not equal-because-untouched.
+        const initial = await state(buildModel(options), createOptimizer(OPTIMIZER));
+        const firstKernel = tfjsModel.trainableWeights[0]?.originalName as string;
+        assert.notDeepEqual(
+          initial.get(firstKernel),
+          (await state(tfjsModel, tfjsOptimizer)).get(firstKernel),
+        );
+        console.info(
+          `[equivalence] ${options.arch}: losses ${graphLosses.map((l) => l.toFixed(5)).join(' ')}; worst relative loss error ${lossError.toExponential(2)}, worst weight/slot error ${weightError.toExponential(2)}`,
+        );
+      } finally {
+        engine.dispose();
+        tfjsModel.dispose();
+        graphModel.dispose();
+        tfjsOptimizer.dispose();
+        graphOptimizer.dispose();
+      }
+    });
+
+    for (const [first, second] of [
+      ['graph', 'tfjs'],
+      ['tfjs', 'graph'],
+    ] as const) {
+      test(`a checkpoint written after ${first}-engine steps continues on the ${second} engine`, async () => {
+        const run = runArguments(options);
+        const config = { optimizer: OPTIMIZER } as unknown as RunConfig;
+        const checkpoints = new CheckpointStore(new LocalObjectStore(storeDir));
+        const straightModel = buildModel(options);
+        const straightOptimizer = createOptimizer(OPTIMIZER);
+        const key = `runs/equivalence/${options.arch}/${first}-then-${second}`;
+        const split = 3;
+        const engines: GraphEngine[] = [];
+        const engineFor = (
+          kind: 'graph' | 'tfjs',
+          model: tf.LayersModel,
+          optimizer: tf.MomentumOptimizer,
+        ) => {
+          if (kind === 'tfjs') return undefined;
+          const engine = GraphEngine.create(model, optimizer);
+          engines.push(engine);
+          return engine;
+        };
+        try {
+          const firstModel = await twin(straightModel);
+          const firstOptimizer = createOptimizer(OPTIMIZER);
+          const expected = await train(run, straightModel, straightOptimizer, 0, STEPS);
+          const before = await train(
+            run,
+            firstModel,
+            firstOptimizer,
+            0,
+            split,
+            engineFor(first, firstModel, firstOptimizer),
+          );
+          await saveSession(checkpoints, key, { model: firstModel, optimizer: firstOptimizer }, split, {});
+          firstModel.dispose();
+          firstOptimizer.dispose();
+
+          const resumed = await openSession(checkpoints, key, config);
+          assert.equal(resumed.step, split);
+          const afterResume = await train(
+            run,
+            resumed.model,
+            resumed.optimizer,
+            split,
+            STEPS - split,
+            engineFor(second, resumed.model, resumed.optimizer),
+          );
+          assertLossesClose([...before, ...afterResume], expected, `${options.arch} ${first}→${second}`);
+          assertStatesClose(
+            await state(resumed.model, resumed.optimizer),
+            await state(straightModel, straightOptimizer),
+            `${options.arch} ${first}→${second}`,
+          );
+          resumed.dispose();
+        } finally {
+          for (const engine of engines) engine.dispose();
+          straightModel.dispose();
+          straightOptimizer.dispose();
+        }
+      });
+    }
+  });
+}
