@@ -1,3 +1,5 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { StepEngine } from '../ml/training/step-engine';
 import type { CheckpointStore } from '../storage/checkpoint-store';
 import type { ObjectStore } from '../storage/object-store';
 import type { RunStateStore } from '../storage/run-state-store';
@@ -9,4 +11,6 @@ export interface ActivityDeps {
   runStates: RunStateStore;
   /** Local cache for datasets fetched from the object store. */
   cacheDir: string;
+  /** The engine that trains and validates a model (the graph engine); undefined: tfjs does. */
+  stepEngineFor?: (model: tf.LayersModel, optimizer: tf.MomentumOptimizer) => StepEngine | undefined;
 }

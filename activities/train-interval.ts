@@ -101,6 +101,7 @@ export async function trainInterval(
   let step = start.step;
   let lossSum = start.lossSum;
   try {
+    const engine = deps.stepEngineFor?.(session.model, session.optimizer);
     const schedule = {
       base: config.optimizer.learningRate,
       milestones: config.optimizer.milestones,
@@ -128,6 +129,7 @@ export async function trainInterval(
         seed: config.seed,
         task,
         signal: context.cancellationSignal,
+        engine,
       });
       step += chunk;
       lossSum += result.meanLoss * chunk;
@@ -137,12 +139,17 @@ export async function trainInterval(
         recordResumePoint({ checkpoint: partial, step, lossSum } satisfies TrainIntervalHeartbeat);
       }
     }
-    const validation = await timePhase('validate', evaluate, {
-      model: session.model,
-      data: data.train,
-      indices: split.validation,
-      batchSize: config.evalBatchSize,
-    });
+    const validation =
+      engine === undefined
+        ? await timePhase('validate', evaluate, {
+            model: session.model,
+            data: data.train,
+            indices: split.validation,
+            batchSize: config.evalBatchSize,
+          })
+        : await timePhase('validate', () =>
+            engine.evaluate(session.model, data.train, split.validation, config.evalBatchSize),
+          );
     const trainLoss = steps === 0 ? null : lossSum / steps;
     const checkpoint = checkpointKey(runId, round, task, role);
     await saveSession(deps.checkpoints, checkpoint, session, end, {

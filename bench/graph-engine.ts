@@ -16,17 +16,12 @@ import { GraphEngine } from '../ml/graph-engine/graph-engine';
 import { buildModel, isModelArch, MODEL_ARCHS, type ModelArch } from '../ml/models';
 import { createOptimizer, trainSteps } from '../ml/training';
 import { randomImageDataset } from '../test/unit/ml/random-image-dataset';
+import { BENCH_INPUT_SHAPES } from './input-shapes';
 
 const BATCH = 64;
 const CLASSES = 10;
 const WARMUP = 2;
-/** The input sizes of bench/throughput.ts, so the two benches' figures line up. */
-const INPUT_SHAPES: Record<ModelArch, [number, number, number]> = {
-  'small-cnn': [28, 28, 1],
-  squeezenet1_1: [64, 64, 3],
-  mobilenet_v2: [32, 32, 3],
-  densenet121: [32, 32, 3],
-};
+const INPUT_SHAPES = BENCH_INPUT_SHAPES;
 
 interface Options {
   models: ModelArch[];

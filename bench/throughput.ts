@@ -27,19 +27,14 @@ import {
   type ModelArch,
 } from '../ml/models';
 import { createOptimizer, softmaxCrossEntropy } from '../ml/training';
+import { BENCH_INPUT_SHAPES } from './input-shapes';
 
 const BATCH = 64;
 const CLASSES = 10;
 const DEFAULT_STEPS = 5;
 const DEFAULT_CPU_STEPS = 1;
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-/** Small inputs keep the default run within minutes on two cores; small-cnn is a Fashion-MNIST model. */
-const INPUT_SHAPES: Record<ModelArch, [number, number, number]> = {
-  'small-cnn': [28, 28, 1],
-  squeezenet1_1: [64, 64, 3],
-  mobilenet_v2: [32, 32, 3],
-  densenet121: [32, 32, 3],
-};
+const INPUT_SHAPES = BENCH_INPUT_SHAPES;
 
 interface Options {
   json: boolean;

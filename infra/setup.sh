@@ -37,3 +37,4 @@ fi
 
 node --import tsx infra/install-servers.ts
 node --import tsx infra/native-tensorflow.ts
+bash infra/build-graph-engine.sh

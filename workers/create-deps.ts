@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities/activity-deps';
+import type { EngineSelection } from '../ml/graph-engine/select-engine';
 import type { Environment } from '../infra/environment';
 import { CheckpointStore } from '../storage/checkpoint-store';
 import { createObjectStore } from '../storage/create-object-store';
@@ -15,7 +16,7 @@ export function objectStoreFor(environment: Environment): ObjectStore {
 }
 
 /** The activities' dependencies from the environment: the configured object store and the local cache. */
-export function createActivityDeps(environment: Environment): ActivityDeps {
+export function createActivityDeps(environment: Environment, engine?: EngineSelection): ActivityDeps {
   const store = objectStoreFor(environment);
   // Pretrained weights and exported models can then be named by s3:// URLs in tfjs calls.
   registerS3Router(store);
@@ -24,5 +25,6 @@ export function createActivityDeps(environment: Environment): ActivityDeps {
     checkpoints: new CheckpointStore(store),
     runStates: new RunStateStore(store),
     cacheDir: join(environment.cacheDir, 'datasets'),
+    stepEngineFor: engine?.stepEngineFor,
   };
 }

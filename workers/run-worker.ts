@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/create-activities';
 import type { Environment } from '../infra/environment';
 import { selectBackend, type BackendRequest } from '../ml/backend';
+import { selectEngine, type EngineRequest } from '../ml/graph-engine/select-engine';
 import { activityBoundary } from './activity-boundary';
 import { createActivityDeps } from './create-deps';
 import { intervalTiming } from './interval-timing';
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   environment: Environment;
   taskQueue?: string;
   backend: BackendRequest;
+  /** Which engine trains (default auto: the graph engine where its addon loads, else tfjs). */
+  engine?: EngineRequest;
   /** GPU index for this worker (one model per device); sets CUDA_VISIBLE_DEVICES before TensorFlow loads. */
   device?: number;
   /** Native TensorFlow intra-op threads (default: half the machine's cores). */
@@ -30,6 +33,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const { role, environment } = options;
   if (options.device !== undefined) process.env.CUDA_VISIBLE_DEVICES = String(options.device);
   const backend = await selectBackend(options.backend, { log, threads: options.threads });
+  const engine = selectEngine(options.engine ?? 'auto', options.threads);
   const taskQueue = options.taskQueue ?? defaultTaskQueue[role];
   if (role === 'control') await registerSearchAttributes(environment, log);
   const connection = await NativeConnection.connect({ address: environment.temporal.address });
@@ -38,7 +42,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       connection,
       namespace: environment.temporal.namespace,
       taskQueue,
-      activities: createActivities(createActivityDeps(environment)),
+      activities: createActivities(createActivityDeps(environment, engine)),
       // The boundary outermost: its timer and error mapping cover the timing interceptor too.
       interceptors: { activity: [activityBoundary, intervalTiming()] },
       ...(role === 'control'
@@ -51,7 +55,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       maxHeartbeatThrottleInterval: '1 second',
     });
     log(
-      `[worker] ${role} worker polling task queue "${taskQueue}" on ${backend.backend} (${environment.temporal.address})`,
+      `[worker] ${role} worker polling task queue "${taskQueue}" on ${backend.backend}, engine ${engine.detail} (${environment.temporal.address})`,
     );
     await worker.run();
     log(`[worker] ${role} worker stopped`);

@@ -1,11 +1,12 @@
 import { loadEnvironment } from '../../infra/environment';
 import { BACKEND_REQUESTS, defaultNativeThreads, type BackendRequest } from '../../ml/backend';
+import { ENGINE_REQUESTS, type EngineRequest } from '../../ml/graph-engine/select-engine';
 import { runWorker } from '../../workers/run-worker';
 import { WORKER_ROLES, defaultTaskQueue, type WorkerRole } from '../../workers/worker-role';
 import { type Command, noArguments, parseCommandArgs } from '../command';
 import { UsageError } from '../usage-error';
 
-const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME] [--backend auto|tensorflow|wasm|cpu] [--device N] [--threads N]
+const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME] [--backend auto|tensorflow|wasm|cpu] [--engine auto|graph|tfjs] [--device N] [--threads N]
 
   --role        control: runs the amtoTraining workflow and light activities (queue "${defaultTaskQueue.control}")
                 master:  trains task masters (queue "${defaultTaskQueue.master}")
@@ -13,6 +14,8 @@ const usage = `Usage: amto worker --role control|master|slave [--task-queue NAME
   --task-queue  poll another queue, e.g. amto-master-0 to pin a computing unit (config queues.computingUnits)
   --backend     compute backend (default auto: native TensorFlow — GPU when CUDA finds one, else CPU —
                 when setup built it, else WASM, else plain JavaScript CPU); the first line says which and why
+  --engine      what runs a training step (default auto: the graph engine, the whole step as one
+                TensorFlow graph, where setup built its addon; else tfjs op by op on --backend)
   --device      GPU index for this worker (sets CUDA_VISIBLE_DEVICES before TensorFlow loads; memory growth on)
   --threads     native TensorFlow's intra-op threads (default ${defaultNativeThreads()}: half of this machine's cores, so a
                 master and a slave worker on it do not oversubscribe them)
@@ -28,6 +31,7 @@ export const workerCommand: Command = {
       role: { type: 'string' },
       'task-queue': { type: 'string' },
       backend: { type: 'string', default: 'auto' },
+      engine: { type: 'string', default: 'auto' },
       device: { type: 'string' },
       threads: { type: 'string' },
     });
@@ -40,6 +44,12 @@ export const workerCommand: Command = {
     if (!(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
       throw new UsageError(
         `amto worker: --backend must be one of ${BACKEND_REQUESTS.join(', ')} (got "${backend}")`,
+      );
+    }
+    const engine = values.engine as string;
+    if (!(ENGINE_REQUESTS as readonly string[]).includes(engine)) {
+      throw new UsageError(
+        `amto worker: --engine must be one of ${ENGINE_REQUESTS.join(', ')} (got "${engine}")`,
       );
     }
     let device: number | undefined;
@@ -61,6 +71,7 @@ export const workerCommand: Command = {
       environment: loadEnvironment(),
       taskQueue: values['task-queue'],
       backend: backend as BackendRequest,
+      engine: engine as EngineRequest,
       device,
       threads,
     });

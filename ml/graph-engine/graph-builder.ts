@@ -66,29 +66,37 @@ export class GraphBuilder {
   }
 
   constFloat(name: string, values: readonly number[] | number, dims?: readonly number[]): Output {
-    const data = Float32Array.from(typeof values === 'number' ? [values] : values);
-    const shape = dims ?? (typeof values === 'number' ? [] : [data.length]);
-    return this.op1(
-      'Const',
+    return this.constant(
       name,
-      [],
-      [
-        ['dtype', 'type', DType.float32],
-        ['value', 'tensor', [DType.float32, shape, data]],
-      ],
+      DType.float32,
+      Float32Array.from(typeof values === 'number' ? [values] : values),
+      typeof values === 'number' ? [] : dims,
     );
   }
 
   constInt(name: string, values: readonly number[] | number, dims?: readonly number[]): Output {
-    const data = Int32Array.from(typeof values === 'number' ? [values] : values);
-    const shape = dims ?? (typeof values === 'number' ? [] : [data.length]);
+    return this.constant(
+      name,
+      DType.int32,
+      Int32Array.from(typeof values === 'number' ? [values] : values),
+      typeof values === 'number' ? [] : dims,
+    );
+  }
+
+  /** A constant of `data`, shaped `dims` (default: a vector). */
+  private constant(
+    name: string,
+    dtype: DTypeCode,
+    data: Float32Array | Int32Array,
+    dims?: readonly number[],
+  ): Output {
     return this.op1(
       'Const',
       name,
       [],
       [
-        ['dtype', 'type', DType.int32],
-        ['value', 'tensor', [DType.int32, shape, data]],
+        ['dtype', 'type', dtype],
+        ['value', 'tensor', [dtype, dims ?? [data.length], data]],
       ],
     );
   }

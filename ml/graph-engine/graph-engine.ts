@@ -44,7 +44,7 @@ interface InferenceGraph {
 }
 
 export interface GraphEngineOptions {
-  /** Threads of TensorFlow's pools; fixed per process (default AMTO_THREADS, else all cores). */
+  /** TensorFlow's intra-op threads; fixed per process (default: the native backend's default). */
   threads?: number;
 }
 
@@ -61,7 +61,10 @@ export class GraphEngine implements StepEngine {
   private readonly nesterov: boolean;
   private iterationsAtLoad = 0;
   private stepsSinceLoad = 0;
-  private loaded = false;
+  /** The model whose weights and optimizer slots the graph's variables hold (load, store). */
+  private stateOf: tf.LayersModel | null = null;
+  /** The model whose weights the graph's variables hold (load, store, evaluate). */
+  private weightsOf: tf.LayersModel | null = null;
 
   /** An engine for `model` with `optimizer`'s momentum settings; throws when the addon cannot load. */
   static create(
@@ -101,13 +104,7 @@ export class GraphEngine implements StepEngine {
 
   async load(model: tf.LayersModel, optimizer: tf.MomentumOptimizer): Promise<void> {
     this.checkModel(model);
-    const feeds: Array<readonly [Output, TensorSpec]> = [];
-    const targets: string[] = [];
-    for (const weight of model.weights) {
-      const variable = this.variables.weight(weight.originalName);
-      feeds.push([variable.value, [DType.float32, variable.shape, weight.read().dataSync() as Float32Array]]);
-      targets.push(variable.assign);
-    }
+    const { feeds, targets } = this.weightFeeds(model);
     // Captured as a checkpoint captures them: checked against the model, in trainable-weight order.
     const state = await captureOptimizerState(optimizer, model);
     const slots = tf.io.decodeWeights(state.weights.data, state.weights.specs);
@@ -125,7 +122,22 @@ export class GraphEngine implements StepEngine {
     this.session.run(feeds, [], targets);
     this.iterationsAtLoad = state.iterations;
     this.stepsSinceLoad = 0;
-    this.loaded = true;
+    this.stateOf = model;
+    this.weightsOf = model;
+  }
+
+  private weightFeeds(model: tf.LayersModel): {
+    feeds: Array<readonly [Output, TensorSpec]>;
+    targets: string[];
+  } {
+    const feeds: Array<readonly [Output, TensorSpec]> = [];
+    const targets: string[] = [];
+    for (const weight of model.weights) {
+      const variable = this.variables.weight(weight.originalName);
+      feeds.push([variable.value, [DType.float32, variable.shape, weight.read().dataSync() as Float32Array]]);
+      targets.push(variable.assign);
+    }
+    return { feeds, targets };
   }
 
   step(
@@ -133,7 +145,7 @@ export class GraphEngine implements StepEngine {
     learningRate: number,
     dropoutSeed: number,
   ): number {
-    if (!this.loaded) throw new Error('graph engine: load(model, optimizer) before the first step');
+    if (this.stateOf === null) throw new Error('graph engine: load(model, optimizer) before the first step');
     const batchSize = batch.images.shape[0];
     const graph = this.trainingGraph(batchSize);
     const feeds: Array<readonly [Output, TensorSpec]> = [
@@ -185,15 +197,29 @@ export class GraphEngine implements StepEngine {
     }
     this.iterationsAtLoad += this.stepsSinceLoad;
     this.stepsSinceLoad = 0;
+    this.weightsOf = model;
   }
 
-  /** Loss and accuracy in inference mode over the graph's current variables (load first). */
+  /** Loss and accuracy of the model in inference mode, on the inference graph over the same variables. */
   async evaluate(
+    model: tf.LayersModel,
     data: ImageDataset,
     indices: readonly number[],
     batchSize: number,
   ): Promise<EvaluationResult> {
-    if (!this.loaded) throw new Error('graph engine: load(model, optimizer) before evaluating');
+    this.checkModel(model);
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new Error(
+        `graph engine evaluate: batchSize must be a positive integer; got ${JSON.stringify(batchSize)}`,
+      );
+    }
+    if (this.weightsOf !== model) {
+      const { feeds, targets } = this.weightFeeds(model);
+      this.session.run(feeds, [], targets);
+      this.weightsOf = model;
+      // The slots still belong to the last load; a step needs a fresh one.
+      this.stateOf = null;
+    }
     if (indices.length === 0)
       throw new Error('graph engine evaluate: no samples to evaluate (indices is empty)');
     let lossSum = 0;

@@ -85,6 +85,8 @@ function loadOnce(): BindingLoad {
   }
   // TensorFlow logs its start-up banners at INFO to stderr unless told otherwise before it loads.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // As on the native tfjs backend: the same seed gives the same run, bit for bit (TF reads it at start-up).
+  process.env.TF_DETERMINISTIC_OPS ??= '1';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(ADDON) as NativeBinding;

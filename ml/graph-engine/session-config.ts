@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { defaultNativeThreads } from '../backend';
 
 /**
  * TensorFlow sizes its thread pools from the first session's ConfigProto and keeps them for the process,
@@ -8,9 +8,9 @@ import { availableParallelism } from 'node:os';
 
 let processThreads: number | undefined;
 
-/** The thread count every graph-engine session of this process uses (AMTO_THREADS, else all cores). */
+/** The thread count every graph-engine session of this process uses (default: the native backend's). */
 export function graphEngineThreads(requested?: number): number {
-  const wanted = requested ?? threadsFromEnvironment();
+  const wanted = requested ?? defaultNativeThreads();
   if (!Number.isInteger(wanted) || wanted < 1) {
     throw new Error(`graph engine: threads must be a positive integer; got ${JSON.stringify(wanted)}`);
   }
@@ -23,19 +23,12 @@ export function graphEngineThreads(requested?: number): number {
   return wanted;
 }
 
-function threadsFromEnvironment(): number {
-  const raw = process.env.AMTO_THREADS;
-  if (raw === undefined || raw === '') return availableParallelism();
-  const threads = Number(raw);
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new Error(`AMTO_THREADS must be a positive integer; got ${JSON.stringify(raw)}`);
-  }
-  return threads;
-}
-
-/** A serialized tensorflow.ConfigProto setting both thread pools (fields 2 and 5, varints). */
+/**
+ * A serialized tensorflow.ConfigProto: `threads` intra-op threads (field 2) and one inter-op thread
+ * (field 5), as the native backend runs TensorFlow.
+ */
 export function threadConfigProto(threads: number): Uint8Array {
-  return Uint8Array.from([0x10, ...varint(threads), 0x28, ...varint(threads)]);
+  return Uint8Array.from([0x10, ...varint(threads), 0x28, 1]);
 }
 
 function varint(value: number): number[] {

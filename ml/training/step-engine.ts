@@ -1,4 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../datasets/image-dataset';
+import type { EvaluationResult } from './evaluate';
 
 /**
  * Something other than tfjs' op-by-op minimize that runs trainSteps' SGD steps (the graph engine,
@@ -19,4 +21,11 @@ export interface StepEngine {
   ): number;
   /** Writes the trained state back into the model and optimizer (iterations advanced by the steps run). */
   store(model: tf.LayersModel, optimizer: tf.MomentumOptimizer): Promise<void>;
+  /** What ml/training's evaluate computes, on the model's current weights. */
+  evaluate(
+    model: tf.LayersModel,
+    data: ImageDataset,
+    indices: readonly number[],
+    batchSize: number,
+  ): Promise<EvaluationResult>;
 }
