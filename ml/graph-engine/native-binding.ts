@@ -66,7 +66,12 @@ export interface NativeBinding {
 
 export type BindingLoad = { ok: true; binding: NativeBinding; file: string } | { ok: false; reason: string };
 
-const ADDON = path.join(__dirname, '..', '..', 'native', 'graph-engine', 'amto_graph_engine.node');
+const ADDON_PATH = ['native', 'graph-engine', 'amto_graph_engine.node'];
+// ml/graph-engine in the source tree, dist/ml/graph-engine once built: the addon is linked at the root.
+const ADDON =
+  [path.join(__dirname, '..', '..'), path.join(__dirname, '..', '..', '..')]
+    .map((root) => path.join(root, ...ADDON_PATH))
+    .find((file) => existsSync(file)) ?? path.join(__dirname, '..', '..', ...ADDON_PATH);
 
 let load: BindingLoad | undefined;
 
