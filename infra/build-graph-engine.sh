@@ -2,11 +2,17 @@
 # Builds amto's graph-engine addon (native/graph-engine) against the TensorFlow C library in the cache,
 # once per (addon source, TensorFlow build, Node ABI), and links it into this clone. Optional: without a
 # compiler, Node headers or the library it says what is missing and exits 0; amto then trains on tfjs.
-#   AMTO_TF_DIR   the TensorFlow C library (default: the cache's tensorflow/tf-2.21.0-cpu)
+#   AMTO_TF_DIR   the TensorFlow C library (default: the one infra/native-tensorflow.ts put in the cache,
+#                 tensorflow/tf-<version>-gpu on NVIDIA machines, else tensorflow/tf-<version>-cpu)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${AMTO_CACHE_DIR:-$HOME/.cache/amto}"
-tf_dir="${AMTO_TF_DIR:-$cache/tensorflow/tf-2.21.0-cpu}"
+version=$(node --import tsx -p "require('./ml/native-tensorflow-build').NATIVE_TENSORFLOW_VERSION")
+tf_dir="${AMTO_TF_DIR:-}"
+if [ -z "$tf_dir" ]; then
+  tf_dir="$cache/tensorflow/tf-$version-cpu"
+  [ -f "$cache/tensorflow/tf-$version-gpu/lib/libtensorflow.so" ] && tf_dir="$cache/tensorflow/tf-$version-gpu"
+fi
 link=native/graph-engine/amto_graph_engine.node
 
 skip() {

@@ -18,8 +18,17 @@ export interface EngineSelection {
 }
 
 /**
- * `auto` takes the graph engine when its addon loads, else tfjs; `graph` throws when it cannot run,
- * with the reason. The thread count is fixed here, once per process.
+ * The architectures (tfjs model names) whose 5-step equivalence with the tfjs path and cross-engine
+ * checkpoints are shown by test/unit/graph-engine; `auto` trains only these on the graph engine.
+ * MobileNetV2 and DenseNet-121 translate and train, but still drift from tfjs by up to ~3e-2 in loss
+ * within 5 steps (docs/graph-engine.md), so `auto` keeps them on tfjs until that is resolved.
+ */
+export const EQUIVALENCE_SHOWN = ['small_cnn', 'squeezenet1_1'];
+
+/**
+ * `auto` takes the graph engine when its addon loads (for the architectures in EQUIVALENCE_SHOWN), else
+ * tfjs; `graph` uses it for every model and throws when it cannot run, with the reason. The thread
+ * count is fixed here, once per process.
  */
 export function selectEngine(request: EngineRequest, threads?: number): EngineSelection {
   if (!ENGINE_REQUESTS.includes(request)) {
@@ -34,8 +43,13 @@ export function selectEngine(request: EngineRequest, threads?: number): EngineSe
   const sessionThreads = graphEngineThreads(threads);
   return {
     engine: 'graph',
-    detail: `graph (TensorFlow ${load.binding.tensorflowVersion} C library, ${sessionThreads} intra-op thread${sessionThreads === 1 ? '' : 's'})`,
-    stepEngineFor: (model, optimizer) => cachedEngine(model, optimizer),
+    detail:
+      `graph (TensorFlow ${load.binding.tensorflowVersion} C library, ${sessionThreads} intra-op thread${sessionThreads === 1 ? '' : 's'})` +
+      (request === 'auto' ? `; ${EQUIVALENCE_SHOWN.join(', ')} on it, other models on tfjs` : ''),
+    stepEngineFor: (model, optimizer) =>
+      request === 'graph' || EQUIVALENCE_SHOWN.includes(model.name)
+        ? cachedEngine(model, optimizer)
+        : undefined,
   };
 }
 

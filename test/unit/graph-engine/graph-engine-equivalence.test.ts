@@ -29,16 +29,38 @@ import { selectBackend } from '../../../ml/backend';
 
 const BATCH = 8;
 const STEPS = 5;
+/**
+ * MobileNetV2 (first step) and DenseNet-121 (first two steps) agree with tfjs, then drift (MobileNetV2's
+ * first-layer weights by ~2e-3 after two steps; losses by up to 3e-2 by step 3), so only those steps are
+ * asserted and select-engine's `auto` keeps them on tfjs.
+ */
+const FIRST_STEPS = 2;
 const OPTIMIZER = { learningRate: 0.05, momentum: 0.9, nesterov: true };
 
 /**
- * The tfjs path on WASM, whose kernels agree with TensorFlow's for these models. (For MobileNetV2 and
- * DenseNet-121 the WASM gradients of the first layers differ from TensorFlow's and tfjs-cpu's by ~1e-2,
- * and tfjs-cpu from TensorFlow by ~1e-4 after a step: they need the native tfjs backend as reference.)
+ * The tfjs path on both of its fast backends. On native TensorFlow (tfjs-node, built by setup against the
+ * same C library) tfjs runs the kernels the graph engine runs, one by one; on WASM, the project's own
+ * gradient kernels. (For MobileNetV2 and DenseNet-121 the WASM gradients of the first layers differ from
+ * TensorFlow's, and from tfjs-cpu's, by ~1e-2 after one step, so those two compare on native TensorFlow.)
  */
-const MODELS: Array<{ options: BuildModelOptions; reference: 'wasm' | 'cpu' | 'tensorflow' }> = [
+const MODELS: Array<{ options: BuildModelOptions; reference: 'wasm' | 'tensorflow'; steps?: number }> = [
   { options: { arch: 'small-cnn', inputShape: [28, 28, 1], classes: 10, seed: 5 }, reference: 'wasm' },
+  { options: { arch: 'small-cnn', inputShape: [28, 28, 1], classes: 10, seed: 5 }, reference: 'tensorflow' },
   { options: { arch: 'squeezenet1_1', inputShape: [32, 32, 3], classes: 5, seed: 5 }, reference: 'wasm' },
+  {
+    options: { arch: 'squeezenet1_1', inputShape: [32, 32, 3], classes: 5, seed: 5 },
+    reference: 'tensorflow',
+  },
+  {
+    options: { arch: 'mobilenet_v2', inputShape: [64, 64, 3], classes: 5, widthMultiplier: 0.35, seed: 5 },
+    reference: 'tensorflow',
+    steps: 1,
+  },
+  {
+    options: { arch: 'densenet121', inputShape: [32, 32, 3], classes: 5, widthMultiplier: 0.25, seed: 5 },
+    reference: 'tensorflow',
+    steps: FIRST_STEPS,
+  },
 ];
 
 type Run = Omit<TrainStepsOptions, 'model' | 'optimizer' | 'fromStep' | 'steps'>;
@@ -134,7 +156,7 @@ after(async () => {
   await rm(storeDir, { recursive: true, force: true });
 });
 
-for (const { options, reference } of MODELS) {
+for (const { options, reference, steps = STEPS } of MODELS) {
   describe(`graph engine ≡ tfjs (${reference}): ${options.arch}`, () => {
     const run = runArguments(options);
     // The tfjs path's 5 straight steps, once per model: every test compares against them.
@@ -146,7 +168,7 @@ for (const { options, reference } of MODELS) {
       const model = buildModel(options);
       const optimizer = createOptimizer(OPTIMIZER);
       initial = await captureModelArtifacts(model);
-      tfjsLosses = await train(run, model, optimizer, 0, STEPS);
+      tfjsLosses = await train(run, model, optimizer, 0, steps);
       tfjsState = await state(model, optimizer);
       const untrained = await modelFromArtifacts(initial);
       const firstKernel = model.trainableWeights[0]?.originalName as string;
@@ -157,12 +179,12 @@ for (const { options, reference } of MODELS) {
       optimizer.dispose();
     });
 
-    test(`${STEPS} steps from the same weights give the same losses, weights, statistics and slots`, async () => {
+    test(`${steps} steps from the same weights give the same losses, weights, statistics and slots`, async () => {
       const model = await modelFromArtifacts(initial);
       const optimizer = createOptimizer(OPTIMIZER);
       const engine = GraphEngine.create(model, optimizer);
       try {
-        const graphLosses = await train(run, model, optimizer, 0, STEPS, engine);
+        const graphLosses = await train(run, model, optimizer, 0, steps, engine);
         const lossError = assertLossesClose(graphLosses, tfjsLosses, options.arch);
         const weightError = assertStatesClose(await state(model, optimizer), tfjsState, options.arch);
         console.info(
@@ -175,13 +197,15 @@ for (const { options, reference } of MODELS) {
       }
     });
 
-    for (const [first, second] of [
-      ['graph', 'tfjs'],
-      ['tfjs', 'graph'],
-    ] as const) {
+    for (const [first, second] of steps < STEPS
+      ? []
+      : ([
+          ['graph', 'tfjs'],
+          ['tfjs', 'graph'],
+        ] as const)) {
       test(`a checkpoint written after ${first}-engine steps continues on the ${second} engine`, async () => {
         const checkpoints = new CheckpointStore(new LocalObjectStore(storeDir));
-        const key = `runs/equivalence/${options.arch}/${first}-then-${second}`;
+        const key = `runs/equivalence/${options.arch}-${reference}/${first}-then-${second}`;
         const split = 3;
         const engines: GraphEngine[] = [];
         const engineFor = (
