@@ -54,7 +54,8 @@ describe('amto run, status, report, export on a tiny config, trained on the WASM
     );
     assert.equal(code, 0, `${stderr}\nworker logs: ${dir}`);
     assert.match(stdout, new RegExp(`Started run ${runId} \\(workflow amto-${runId}\\)`));
-    assert.match(stdout, /^round 1\/2 .*val loss \[/m);
+    // A fast run (the graph engine) can finish round 1 between two progress polls: any round line will do.
+    assert.match(stdout, /^round [12]\/2 .*val loss \[/m);
     assert.match(stdout, new RegExp(`Run ${runId} finished \\(budget\\): task [01] chosen`));
     assert.match(stdout, /harmonic accuracy +0\.\d{4}/);
     assert.match(stdout, new RegExp(`web UI +http://.+/namespaces/default/workflows/amto-${runId}`));
