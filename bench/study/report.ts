@@ -1,0 +1,190 @@
+/**
+ * Turns the study's per-run records into docs/study.md's tables (between the generated-section markers)
+ * and one Vega-Lite plot (its spec beside the records, a PNG under docs/images).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite' with { 'resolution-mode': 'import' };
+import { renderChartSvg } from '../../report/render-chart-svg';
+import { svgToPng } from '../../report/svg-to-png';
+import { writeFileAtomically } from '../../report/write-file-atomically';
+import { studyCells, type StudyBudget } from './cells';
+import { mean, pairedDifference, sampleStd } from './stats';
+
+/** What bench/study.ts records for one finished run. */
+export interface StudyRecord {
+  cell: string;
+  seed: number;
+  tasks: number;
+  budget: StudyBudget;
+  maxIterations: number;
+  backend: string;
+  testAccuracy: number;
+  harmonicAccuracy: number;
+  /** Mean over tasks of the last round's validation loss of the model each task kept. */
+  finalValLoss: number;
+  rounds: number;
+  stopReason: string;
+  transfersTried: number;
+  transfersAccepted: number;
+  /** Accepted transfers in each round (index 0 = round 1). */
+  acceptedPerRound: number[];
+  seconds: number;
+  finishedAt: string;
+}
+
+export function loadRecords(dir: string): StudyRecord[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((file) => file.endsWith('.json') && !file.endsWith('.vl.json'));
+  } catch {
+    return [];
+  }
+  return files.map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as StudyRecord);
+}
+
+const pct = (value: number): string => (Number.isFinite(value) ? (100 * value).toFixed(2) : '–');
+const num = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+function byCell(records: StudyRecord[]): Map<string, StudyRecord[]> {
+  const cells = new Map<string, StudyRecord[]>();
+  for (const cell of studyCells) cells.set(cell.name, []);
+  for (const record of records) cells.get(record.cell)?.push(record);
+  for (const list of cells.values()) list.sort((a, b) => a.seed - b.seed);
+  return cells;
+}
+
+export function studyTables(records: StudyRecord[]): string {
+  const cells = byCell(records);
+  const lines: string[] = [];
+  lines.push(
+    '| cell | runs | test top-1 % (mean ± std) | harmonic acc. % | final val loss | transfers accepted / tried | rounds | minutes / run |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const cell of studyCells) {
+    const list = cells.get(cell.name) ?? [];
+    if (list.length === 0) {
+      lines.push(`| ${cell.label} | 0 | not run | | | | | |`);
+      continue;
+    }
+    const test = list.map((r) => r.testAccuracy);
+    const harmonic = list.map((r) => r.harmonicAccuracy);
+    const tried = mean(list.map((r) => r.transfersTried));
+    const accepted = mean(list.map((r) => r.transfersAccepted));
+    lines.push(
+      `| ${cell.label} | ${list.length} | ${pct(mean(test))} ± ${pct(sampleStd(test))} | ` +
+        `${pct(mean(harmonic))} ± ${pct(sampleStd(harmonic))} | ${num(mean(list.map((r) => r.finalValLoss)))} | ` +
+        `${tried === 0 ? '–' : `${num(accepted, 1)} / ${num(tried, 1)}`} | ${num(mean(list.map((r) => r.rounds)), 1)} | ` +
+        `${num(mean(list.map((r) => r.seconds)) / 60, 1)} |`,
+    );
+  }
+
+  lines.push(
+    '',
+    'Paired differences against STO (same seed: same initial weights, splits seed and test subset), in',
+    'test top-1 percentage points, with the 95 % confidence interval of the mean difference (Student t):',
+    '',
+    '| cell − STO | pairs | mean Δ (points) | 95 % CI | per seed |',
+    '|---|---|---|---|---|',
+  );
+  const sto = new Map((cells.get('sto') ?? []).map((r) => [r.seed, r.testAccuracy]));
+  for (const cell of studyCells) {
+    if (cell.name === 'sto') continue;
+    const pairs = (cells.get(cell.name) ?? []).flatMap((r) => {
+      const base = sto.get(r.seed);
+      return base === undefined ? [] : [{ seed: r.seed, delta: 100 * (r.testAccuracy - base) }];
+    });
+    const difference = pairedDifference(pairs.map((p) => p.delta));
+    lines.push(
+      `| ${cell.label} | ${pairs.length} | ${difference === null ? (pairs.length === 1 ? num(pairs[0]?.delta ?? NaN, 2) : '–') : num(difference.mean, 2)} | ` +
+        `${difference === null ? '–' : `[${num(difference.low, 2)}, ${num(difference.high, 2)}]`} | ` +
+        `${pairs.map((p) => `s${p.seed}: ${p.delta >= 0 ? '+' : ''}${num(p.delta, 2)}`).join(', ')} |`,
+    );
+  }
+
+  const adaptive = studyCells.filter((cell) => cell.transfer !== 'none' && cell.budgetFactor === 1);
+  const maxRounds = Math.max(0, ...records.map((r) => r.acceptedPerRound.length));
+  lines.push(
+    '',
+    'Transfers accepted per round (mean over seeds; out of M tasks):',
+    '',
+    `| round | ${adaptive
+      .filter((c) => c.tasks > 1)
+      .map((c) => c.label)
+      .join(' | ')} |`,
+    `|---|${adaptive
+      .filter((c) => c.tasks > 1)
+      .map(() => '---')
+      .join('|')}|`,
+  );
+  for (let round = 0; round < maxRounds; round++) {
+    const row = adaptive
+      .filter((c) => c.tasks > 1)
+      .map((c) => {
+        const values = (cells.get(c.name) ?? []).flatMap((r) => r.acceptedPerRound[round] ?? []);
+        return values.length === 0 ? '–' : `${num(mean(values), 1)} / ${c.tasks}`;
+      });
+    lines.push(`| ${round + 1} | ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function studyPlotSpec(records: StudyRecord[]): TopLevelSpec {
+  const order = studyCells.map((cell) => cell.label);
+  const labelOf = new Map(studyCells.map((cell) => [cell.name, cell.label]));
+  const values = records.map((r) => ({
+    cell: labelOf.get(r.cell) ?? r.cell,
+    seed: `seed ${r.seed}`,
+    test: 100 * r.testAccuracy,
+  }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Fashion-MNIST, small-cnn: test top-1 of the chosen model per cell',
+    width: 520,
+    height: 260,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'line', opacity: 0.35 },
+        encoding: {
+          x: { field: 'cell', type: 'nominal', sort: order, title: null, axis: { labelAngle: -25 } },
+          y: { field: 'test', type: 'quantitative', title: 'test top-1 (%)', scale: { zero: false } },
+          color: { field: 'seed', type: 'nominal', title: 'paired by seed' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true },
+        encoding: {
+          x: { field: 'cell', type: 'nominal', sort: order },
+          y: { field: 'test', type: 'quantitative' },
+          color: { field: 'seed', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2, size: 28 },
+        encoding: {
+          x: { field: 'cell', type: 'nominal', sort: order },
+          y: { aggregate: 'mean', field: 'test', type: 'quantitative' },
+        },
+      },
+    ],
+  };
+}
+
+const startMarker = '<!-- study-tables:start (generated by bench/study.ts; do not edit by hand) -->';
+const endMarker = '<!-- study-tables:end -->';
+
+/** Rewrites the generated section of docs/study.md and the plot from the records in `resultsDir`. */
+export async function writeStudyReport(resultsDir: string, docPath: string, pngPath: string): Promise<void> {
+  const records = loadRecords(resultsDir);
+  const doc = readFileSync(docPath, 'utf8');
+  const start = doc.indexOf(startMarker);
+  const end = doc.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`${docPath} lacks the study-tables markers`);
+  const generated = `${startMarker}\n\n${studyTables(records)}\n\n${endMarker}`;
+  await writeFileAtomically(docPath, doc.slice(0, start) + generated + doc.slice(end + endMarker.length));
+  if (records.length === 0) return;
+  const spec = studyPlotSpec(records);
+  await writeFileAtomically(join(resultsDir, 'plot.vl.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  await writeFileAtomically(pngPath, svgToPng(await renderChartSvg(spec)));
+}
