@@ -4,12 +4,12 @@
  * whose record exists is skipped, and a run started before an interruption is followed to its end
  * instead of started again. Rewrites docs/study.md's tables and plot after every run.
  *
- *   nice -n 15 node --import tsx bench/study.ts [--seeds 5] [--iterations 200] [--interval 40]
+ *   nice -n 15 node --import tsx bench/study.ts [--seeds 5] [--seed-from 1] [--iterations 200] [--interval 40]
  *     [--subset 4000] [--test-subset 2000] [--batch 32] [--lr 0.05] [--cells sto,amto-4,...]
  *     [--tag name] [--deadline 2026-12-01T23:25:00Z] [--report-only]
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -24,12 +24,13 @@ import type { WorkerRole } from '../workers/worker-role';
 import { createActivityDeps } from '../workers/create-deps';
 import { cellConfig, studyCells, studyRunId, type StudyBudget, type StudyCell } from './study/cells';
 import { mean } from './study/stats';
-import { writeStudyReport, type StudyRecord } from './study/report';
+import { writeFormatted, writeStudyReport, type StudyRecord } from './study/report';
 
 const repoRoot = join(__dirname, '..');
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '5' },
+    'seed-from': { type: 'string', default: '1' },
     iterations: { type: 'string', default: '200' },
     interval: { type: 'string', default: '40' },
     subset: { type: 'string', default: '4000' },
@@ -98,7 +99,9 @@ async function main(): Promise<void> {
     await writeStudyReport(resultsDir, docPath, pngPath);
     return;
   }
-  const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+  // Seeds seed-from … seeds: a second study process can take the last seeds while the first runs.
+  const firstSeed = Number(values['seed-from']);
+  const seeds = Array.from({ length: Number(values.seeds) - firstSeed + 1 }, (_, i) => firstSeed + i);
   const cells = values.cells.split(',').map((name) => {
     const cell = studyCells.find((c) => c.name === name);
     if (cell === undefined)
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
         seconds: (Date.now() - began) / 1000,
         finishedAt: new Date().toISOString(),
       };
-      writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+      await writeFormatted(file, JSON.stringify(record));
       durations.push(record.seconds);
       await writeStudyReport(resultsDir, docPath, pngPath);
       console.log(
