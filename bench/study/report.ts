@@ -103,7 +103,11 @@ export function studyTables(records: StudyRecord[]): string {
   }
 
   const adaptive = studyCells.filter((cell) => cell.transfer !== 'none' && cell.budgetFactor === 1);
-  const maxRounds = Math.max(0, ...records.map((r) => r.acceptedPerRound.length));
+  const transferCells = new Set(adaptive.filter((c) => c.tasks > 1).map((c) => c.name));
+  const maxRounds = Math.max(
+    0,
+    ...records.filter((r) => transferCells.has(r.cell)).map((r) => r.acceptedPerRound.length),
+  );
   lines.push(
     '',
     'Transfers accepted per round (mean over seeds; out of M tasks):',
