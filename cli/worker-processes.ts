@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { WorkerRole } from '../workers/worker-role';
+import { WORKER_READY_TEXT, type WorkerRole } from '../workers/worker-role';
 
 /** How a worker is launched: the CLI entry to run and where (a command prefix such as `ip netns exec h`). */
 export interface WorkerLaunch {
@@ -34,8 +34,6 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-/** What workers/run-worker.ts logs once the worker polls its queue: whoever starts one waits for it. */
-const WORKER_READY_TEXT = 'polling task queue';
 /** A worker's shutdownGraceTime is 20 s (workers/run-worker.ts); allow a little more before SIGKILL. */
 export const WORKER_STOP_GRACE_MS = 25_000;
 /** Keeps the end of each worker's output for failure messages without growing without bound. */

@@ -7,7 +7,7 @@ import { activityBoundary } from './activity-boundary';
 import { createActivityDeps } from './create-deps';
 import { intervalTiming } from './interval-timing';
 import { registerSearchAttributes } from './search-attribute-registration';
-import { defaultTaskQueue, type WorkerRole } from './worker-role';
+import { defaultTaskQueue, WORKER_READY_TEXT, type WorkerRole } from './worker-role';
 
 export interface WorkerOptions {
   role: WorkerRole;
@@ -55,7 +55,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       maxHeartbeatThrottleInterval: '1 second',
     });
     log(
-      `[worker] ${role} worker polling task queue "${taskQueue}" on ${backend.backend}, engine ${engine.detail} (${environment.temporal.address})`,
+      `[worker] ${role} worker ${WORKER_READY_TEXT} "${taskQueue}" on ${backend.backend}, engine ${engine.detail} (${environment.temporal.address})`,
     );
     await worker.run();
     log(`[worker] ${role} worker stopped`);
