@@ -26,7 +26,7 @@ import type { ObjectStore } from '../../storage/object-store';
 import { amtoTraining } from '../../workflows';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { createActivityDeps } from '../../workers/create-deps';
-import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
+import { startWorkerFleet, wasmHost, type WorkerFleet } from '../helpers/worker-processes';
 import { loadEnvironment as environmentOf } from '../../infra/environment';
 import {
   amtoCli,
@@ -51,7 +51,7 @@ let reference: FinishedRun;
 before(async () => {
   connection = await Connection.connect({ address: environment.temporal.address });
   client = new Client({ connection, namespace: environment.temporal.namespace });
-  fleet = await startWorkerFleet(`amto-fault-${randomUUID().slice(0, 8)}`);
+  fleet = await startWorkerFleet(`amto-fault-${randomUUID().slice(0, 8)}`, 120_000, wasmHost);
   const runId = `fault-ref-${randomUUID().slice(0, 8)}`;
   reference = await referenceRun(client, deps, fleet.control, faultConfig(runId, fleet.queues)).catch(
     (error: unknown) => {

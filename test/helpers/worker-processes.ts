@@ -25,13 +25,24 @@ export interface WorkerFleet {
   restart(role: TrainingRole): Promise<void>;
 }
 
-/** Where a worker runs: a command prefix (e.g. `ip netns exec <host>`) and its environment. */
+/**
+ * Where a worker runs: a command prefix (e.g. `ip netns exec <host>`), its environment, and more
+ * `amto worker` options (e.g. `['--backend', 'wasm']`).
+ */
 export interface WorkerHost {
   prefix: string[];
   env: NodeJS.ProcessEnv;
+  workerArgs?: string[];
 }
 
 const thisHost: WorkerHost = { prefix: [], env: process.env };
+
+/**
+ * This host, training on WASM: its steps are slow enough (tens of ms) for a test to kill a worker
+ * inside an in-interval chunk; on native TensorFlow's graph engine a whole interval of the tiny test
+ * configs can end before a heartbeat is seen.
+ */
+export const wasmHost = (): WorkerHost => ({ ...thisHost, workerArgs: ['--backend', 'wasm'] });
 
 function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): WorkerProcess {
   return spawnWorkerProcess(role, taskQueue, {
@@ -40,6 +51,7 @@ function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): Wor
     prefix: host.prefix,
     cwd: repoRoot,
     env: host.env,
+    workerArgs: host.workerArgs ?? [],
   });
 }
 

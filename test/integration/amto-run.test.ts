@@ -1,5 +1,7 @@
 /**
- * AMTO on real parts: spawned `amto worker` processes (the default backend, native TensorFlow), the real Temporal dev server and MinIO.
+ * AMTO on real parts: spawned `amto worker` processes (on WASM, whose steps give the kill a window inside
+ * an interval; the e2e and multi-host runs train on the default native backend), the real Temporal dev
+ * server and MinIO.
  * One full M = 3 run, then a shorter run with the same seed whose master worker is killed mid-interval:
  * it must resume from the in-interval checkpoint and reproduce the first run's donors and decisions.
  */
@@ -21,7 +23,7 @@ import { evaluate, modelFromArtifacts } from '../../ml/training';
 import { keyInStore } from '../../storage/object-url';
 import { amtoTraining } from '../../workflows';
 import { createActivityDeps } from '../../workers/create-deps';
-import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
+import { startWorkerFleet, wasmHost, type WorkerFleet } from '../helpers/worker-processes';
 
 const environment = loadEnvironment();
 const deps = createActivityDeps(environment);
@@ -75,7 +77,7 @@ async function masterHeartbeatNamesCheckpoint(handle: WorkflowHandle): Promise<b
 before(async () => {
   connection = await Connection.connect({ address: environment.temporal.address });
   client = new Client({ connection, namespace: environment.temporal.namespace });
-  fleet = await startWorkerFleet(`amto-it-${randomUUID().slice(0, 8)}`);
+  fleet = await startWorkerFleet(`amto-it-${randomUUID().slice(0, 8)}`, 120_000, wasmHost);
 });
 
 after(async () => {
@@ -83,7 +85,7 @@ after(async () => {
   await connection.close();
 });
 
-describe('AMTO on real workers (native TensorFlow) and MinIO', () => {
+describe('AMTO on real workers (WASM, slow enough to kill mid-interval) and MinIO', () => {
   let first: { runId: string; result: AmtoTrainingResult; documents: RunStateDocument[] };
 
   test('M = 3 small-cnn, 4 rounds of c = 20: completes, learns, keeps what it names', async () => {
