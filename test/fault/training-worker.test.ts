@@ -241,8 +241,9 @@ describe('training worker faults', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mount]);
     const env = { ...process.env, AMTO_STORE_DIR: mount };
     const diskDeps = createActivityDeps(environmentOf(env));
+    // On WASM like the suite's fleet, whose reference run it is compared with (backends differ in the last bits).
     const diskFleet = await startWorkerFleet(`amto-disk-${randomUUID().slice(0, 8)}`, 120_000, () => ({
-      prefix: [],
+      ...wasmHost(),
       env,
     }));
     const filler = join(mount, 'filler');
