@@ -38,8 +38,18 @@ describe('amto run, status, report, export on a tiny config, trained on the WASM
     );
     workers.push(
       startWorker('control', queue, join(dir, 'control.log')),
-      startWorker('master', `${queue}-master`, join(dir, 'master.log'), ['--backend', 'wasm']),
-      startWorker('slave', `${queue}-slave`, join(dir, 'slave.log'), ['--backend', 'wasm']),
+      startWorker('master', `${queue}-master`, join(dir, 'master.log'), [
+        '--backend',
+        'wasm',
+        '--engine',
+        'tfjs',
+      ]),
+      startWorker('slave', `${queue}-slave`, join(dir, 'slave.log'), [
+        '--backend',
+        'wasm',
+        '--engine',
+        'tfjs',
+      ]),
     );
   });
 

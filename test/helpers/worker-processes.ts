@@ -42,7 +42,10 @@ const thisHost: WorkerHost = { prefix: [], env: process.env };
  * inside an in-interval chunk; on native TensorFlow's graph engine a whole interval of the tiny test
  * configs can end before a heartbeat is seen.
  */
-export const wasmHost = (): WorkerHost => ({ ...thisHost, workerArgs: ['--backend', 'wasm'] });
+export const wasmHost = (): WorkerHost => ({
+  ...thisHost,
+  workerArgs: ['--backend', 'wasm', '--engine', 'tfjs'],
+});
 
 function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): WorkerProcess {
   return spawnWorkerProcess(role, taskQueue, {
