@@ -2,6 +2,7 @@
  * What crosses between the workflow and its activities: keys and numbers, never weights (Temporal
  * payloads stop at 2 MB). The workflow imports these as types only.
  */
+import { z } from 'zod';
 import type { AmtoState, RunConfig, TrainingRole } from '../amto';
 
 export interface PrepareRunInput {
@@ -58,15 +59,17 @@ export interface TrainIntervalResult {
 /**
  * A retry's resume point, named in the activity heartbeat: an in-interval checkpoint and facts *of that
  * checkpoint* only, recorded once it is saved. Progress past it is never reported, so a retry can
- * neither skip nor repeat a step.
+ * neither skip nor repeat a step. Written by trainInterval; parsed with this schema wherever it is read.
  */
-export interface TrainIntervalHeartbeat {
-  checkpoint: string;
+export const trainIntervalHeartbeatSchema = z.object({
+  checkpoint: z.string().min(1),
   /** The global step the checkpoint holds; a retry checks the checkpoint's own step against it. */
-  step: number;
+  step: z.number().int().nonnegative(),
   /** Sum of the per-step training losses from the interval's first step up to `step`. */
-  lossSum: number;
-}
+  lossSum: z.number(),
+});
+
+export type TrainIntervalHeartbeat = z.infer<typeof trainIntervalHeartbeatSchema>;
 
 export type EvaluationSplit = { kind: 'validation'; task: number } | { kind: 'test' };
 

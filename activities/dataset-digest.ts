@@ -6,15 +6,23 @@ const digests = new WeakMap<DatasetSplits, string>();
 
 function update(hash: ReturnType<typeof createHash>, data: ImageDataset): void {
   hash.update(
-    JSON.stringify([data.n, data.height, data.width, data.channels, data.numClasses, data.classNames]),
+    JSON.stringify([
+      data.n,
+      data.stored,
+      data.height,
+      data.width,
+      data.channels,
+      data.numClasses,
+      data.classNames,
+    ]),
   );
-  hash.update(new Uint8Array(data.images.buffer, data.images.byteOffset, data.images.byteLength));
+  hash.update(data.images);
   hash.update(new Uint8Array(data.labels.buffer, data.labels.byteOffset, data.labels.byteLength));
 }
 
 /**
- * A hash of the decoded dataset itself (shapes, class names, every pixel and label, test set included),
- * computed once per process: two workers that decode different files, or the same files with another
+ * A hash of the decoded dataset itself (held and served shapes, class names, every held pixel and label,
+ * test set included), computed once per process: two workers that decode different files, or the same files with another
  * image decoder, get different digests.
  */
 export function datasetDigest(data: DatasetSplits): string {

@@ -1,5 +1,5 @@
 import type { RunConfig } from '../amto';
-import { loadFashionMnist, loadImageFolder, type DatasetSplits } from '../ml/datasets';
+import { loadFashionMnist, loadImageFolder, resizeDataset, type DatasetSplits } from '../ml/datasets';
 import { materializeDataset } from '../storage/dataset-store';
 import type { ObjectStore } from '../storage/object-store';
 import { seededSubset } from './dataset-subset';
@@ -10,7 +10,11 @@ async function localPath(path: string, store: ObjectStore, cacheDir: string): Pr
   return path.startsWith('s3://') ? materializeDataset(store, path, cacheDir) : path;
 }
 
-/** The run's gross training set and test set, decoded at the run's input shape (subset when configured). */
+/**
+ * The run's gross training set and test set at the run's input shape (subset when configured). Fashion-MNIST
+ * is subset at its own 28×28 and only then served at the input shape, so a subset run holds its subset's
+ * bytes and never the full set at 224².
+ */
 export async function decodeRunDataset(
   config: RunConfig,
   store: ObjectStore,
@@ -19,16 +23,18 @@ export async function decodeRunDataset(
   const { dataset, seed } = config;
   const inputShape = inputShapeFor(config);
   if (dataset.kind === 'fashion-mnist') {
-    const splits = await loadFashionMnist({ dir: dataset.path, inputShape });
+    const splits = await loadFashionMnist({ dir: dataset.path });
+    const train =
+      dataset.subset === undefined
+        ? splits.train
+        : seededSubset(splits.train, dataset.subset, seed, 'subset');
+    const test =
+      splits.test === null || dataset.testSubset === undefined
+        ? splits.test
+        : seededSubset(splits.test, dataset.testSubset, seed, 'test-subset');
     return {
-      train:
-        dataset.subset === undefined
-          ? splits.train
-          : seededSubset(splits.train, dataset.subset, seed, 'subset'),
-      test:
-        splits.test === null || dataset.testSubset === undefined
-          ? splits.test
-          : seededSubset(splits.test, dataset.testSubset, seed, 'test-subset'),
+      train: resizeDataset(train, inputShape),
+      test: test === null ? null : resizeDataset(test, inputShape),
     };
   }
   return loadImageFolder(await localPath(dataset.path, store, cacheDir), {

@@ -1,27 +1,26 @@
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { batchIndices, learningRateAt } from '../amto';
 import { evaluate, trainSteps, TrainingDivergedError } from '../ml/training';
 import { CheckpointNotFoundError, CorruptCheckpointError } from '../storage/errors';
 import { checkpointKey, partialCheckpointKey, splitsKey } from '../storage/keys';
+import type { StepEngine } from '../ml/training/step-engine';
 import type { ActivityDeps } from './activity-deps';
-import type { TrainIntervalHeartbeat, TrainIntervalInput, TrainIntervalResult } from './contracts';
+import {
+  trainIntervalHeartbeatSchema,
+  type TrainIntervalHeartbeat,
+  type TrainIntervalInput,
+  type TrainIntervalResult,
+} from './contracts';
 import { timePhase } from './interval-phases';
 import { recordResumePoint } from './resume-point';
 import { checkDatasetDigest } from './dataset-digest';
 import { loadRunDataset } from './run-dataset';
 import { readSplitManifest } from './split-manifest';
-import { openSession, saveSession, type TrainingSession } from './training-session';
-
-const heartbeatSchema = z.object({
-  checkpoint: z.string().min(1),
-  step: z.number().int().nonnegative(),
-  lossSum: z.number(),
-});
+import { captureSession, openSession, uploadSession, type TrainingSession } from './training-session';
 
 /** The previous attempt's resume point, when it names a step strictly inside this interval. */
 function resumePointOf(details: unknown, input: TrainIntervalInput): TrainIntervalHeartbeat | null {
-  const parsed = heartbeatSchema.safeParse(details);
+  const parsed = trainIntervalHeartbeatSchema.safeParse(details);
   if (!parsed.success) return null;
   const { step } = parsed.data;
   return step > input.fromStep && step < input.fromStep + input.steps ? parsed.data : null;
@@ -47,7 +46,7 @@ async function openStart(
   const context = Context.current();
   if (resume !== null) {
     try {
-      const session = await openSession(deps.checkpoints, resume.checkpoint, input.config);
+      const session = await openSession(deps.checkpoints, resume.checkpoint, input.config, deps.resident);
       if (session.step === resume.step) {
         context.log.info('resuming interval from in-interval checkpoint', { ...resume });
         return { session, step: resume.step, lossSum: resume.lossSum, resumed: true };
@@ -69,8 +68,43 @@ async function openStart(
       });
     }
   }
-  const session = await openSession(deps.checkpoints, input.fromCheckpoint, input.config);
+  const session = await openSession(deps.checkpoints, input.fromCheckpoint, input.config, deps.resident);
   return { session, step: input.fromStep, lossSum: 0, resumed: false };
+}
+
+/** The step engine each model object got, with the momentum settings it was chosen for. */
+const enginesByModel = new WeakMap<
+  TrainingSession['model'],
+  {
+    choose: ActivityDeps['stepEngineFor'];
+    momentum: unknown;
+    nesterov: unknown;
+    engine: StepEngine | undefined;
+  }
+>();
+
+/**
+ * The step engine for the session's model: a resident or reused model keeps the one it had (choosing
+ * it again would serialise the whole topology to find its graph).
+ */
+function engineFor(deps: ActivityDeps, session: TrainingSession): StepEngine | undefined {
+  const config = session.optimizer.getConfig();
+  const known = enginesByModel.get(session.model);
+  if (
+    known !== undefined &&
+    known.choose === deps.stepEngineFor &&
+    known.momentum === config['momentum'] &&
+    known.nesterov === config['useNesterov']
+  )
+    return known.engine;
+  const engine = deps.stepEngineFor?.(session.model, session.optimizer);
+  enginesByModel.set(session.model, {
+    choose: deps.stepEngineFor,
+    momentum: config['momentum'],
+    nesterov: config['useNesterov'],
+    engine,
+  });
+  return engine;
 }
 
 /**
@@ -100,8 +134,12 @@ export async function trainInterval(
   const end = fromStep + steps;
   let step = start.step;
   let lossSum = start.lossSum;
+  // The in-interval checkpoint being uploaded while the next chunk trains; it becomes the resume point
+  // only once durable, and the next one (or the interval's end) waits for it.
+  let uploading: Promise<unknown> = Promise.resolve();
+  let keep = false;
   try {
-    const engine = deps.stepEngineFor?.(session.model, session.optimizer);
+    const engine = engineFor(deps, session);
     const schedule = {
       base: config.optimizer.learningRate,
       milestones: config.optimizer.milestones,
@@ -134,34 +172,61 @@ export async function trainInterval(
       step += chunk;
       lossSum += result.meanLoss * chunk;
       if (step < end) {
-        const partial = partialCheckpointKey(runId, round, task, role, step);
-        await saveSession(deps.checkpoints, partial, session, step, { runId, round, task, role });
-        recordResumePoint({ checkpoint: partial, step, lossSum } satisfies TrainIntervalHeartbeat);
+        await timePhase('save', () => Promise.all([uploading, session.verified]));
+        const captured = await timePhase('save', captureSession, session);
+        const resumePoint = {
+          checkpoint: partialCheckpointKey(runId, round, task, role, step),
+          step,
+          lossSum,
+        } satisfies TrainIntervalHeartbeat;
+        uploading = uploadSession(deps.checkpoints, resumePoint.checkpoint, captured, step, {
+          runId,
+          round,
+          task,
+          role,
+        }).then(() => recordResumePoint(resumePoint));
+        // Awaited before the next save or at the end; this only keeps a failure from going unhandled meanwhile.
+        uploading.catch(() => undefined);
       }
     }
-    const validation =
+    const trainLoss = steps === 0 ? null : lossSum / steps;
+    const checkpoint = checkpointKey(runId, round, task, role);
+    const captured = await timePhase('save', captureSession, session);
+    // Validation does not change the weights: it runs while the checkpoint's files upload; the manifest
+    // (which carries the validation result) is written last, and the activity returns only after it.
+    const validating = timePhase('validate', () =>
       engine === undefined
-        ? await timePhase('validate', evaluate, {
+        ? evaluate({
             model: session.model,
             data: data.train,
             indices: split.validation,
             batchSize: config.evalBatchSize,
           })
-        : await timePhase('validate', () =>
-            engine.evaluate(session.model, data.train, split.validation, config.evalBatchSize),
-          );
-    const trainLoss = steps === 0 ? null : lossSum / steps;
-    const checkpoint = checkpointKey(runId, round, task, role);
-    await saveSession(deps.checkpoints, checkpoint, session, end, {
-      runId,
-      round,
-      task,
-      role,
-      sourceTask: input.sourceTask,
-      trainLoss,
-      valLoss: validation.loss,
-      valAccuracy: validation.accuracy,
-    });
+        : engine.evaluate(session.model, data.train, split.validation, config.evalBatchSize),
+    );
+    const saving = uploadSession(
+      deps.checkpoints,
+      checkpoint,
+      captured,
+      end,
+      validating.then((validation) => ({
+        runId,
+        round,
+        task,
+        role,
+        sourceTask: input.sourceTask,
+        trainLoss,
+        valLoss: validation.loss,
+        valAccuracy: validation.accuracy,
+      })),
+    );
+    await validating.catch(() => undefined);
+    // What the upload still takes after validation is the save's cost on the interval's critical path.
+    // A corrupt starting checkpoint is the error to report, before whatever else went wrong.
+    const [, , { digest }] = await timePhase('save', () => settled([session.verified, uploading, saving]));
+    const validation = await validating;
+    deps.resident?.store(checkpoint, digest, captured.bytes, session);
+    keep = deps.resident !== undefined;
     return {
       checkpoint,
       trainLoss,
@@ -172,7 +237,10 @@ export async function trainInterval(
       diverged: null,
     };
   } catch (error) {
+    // Nothing of this attempt may still be writing when it ends (a retry writes the same keys).
+    await Promise.allSettled([uploading, session.verified]);
     if (!(error instanceof TrainingDivergedError)) throw error;
+    await session.verified;
     // Deterministic training diverges again on every retry: report it, and let amto/ count the loss as +∞.
     context.log.warn('model diverged', { runId, round, task, role, step: error.step, error: error.message });
     return {
@@ -185,6 +253,16 @@ export async function trainInterval(
       diverged: { step: error.step, message: error.message },
     };
   } finally {
-    session.dispose();
+    if (!keep) session.dispose();
   }
+}
+
+/** Waits until every promise settles (nothing left running), then returns their values or the first error. */
+async function settled<T extends readonly unknown[]>(
+  promises: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const outcomes: Array<PromiseSettledResult<unknown>> = await Promise.allSettled(promises);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

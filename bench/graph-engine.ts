@@ -1,22 +1,26 @@
 /**
- * The graph engine against PyTorch at equal threads, side by side in one run: milliseconds per training
- * step of each zoo model (batch 64, random data, softmax cross-entropy, Nesterov SGD) on amto's graph
- * engine (the whole step as one TensorFlow graph, run through trainSteps as training runs it) and in
- * eager PyTorch (bench/graph-engine-torch-peer.py in the reference venv, infra/reference-python.sh).
- * A ratio above 1 means the graph engine is faster.
+ * The graph engine against PyTorch and TF tf.function at equal threads, side by side in one run:
+ * milliseconds per training step of each zoo model (batch 64, random data, softmax cross-entropy,
+ * Nesterov SGD) on amto's graph engine (the whole step as one TensorFlow graph, run through trainSteps as
+ * training runs it) and, right after each model, in eager PyTorch and in a Keras model under tf.function
+ * (bench/reference-peers.py in the reference venv, infra/reference-python.sh, the peers of
+ * bench/throughput.ts). A ratio above 1 means the graph engine is faster; CPU-time ratios beside the
+ * wall-time ones (the steadier measure on a shared machine). The graph engine's steps are timed inside
+ * one trainSteps call, as within an interval's chunk; what a call costs besides its steps (loading the
+ * model's state into the graph, storing it back) is its own column.
  *
  *   node --import tsx bench/graph-engine.ts [--models a,b] [--threads N] [--steps N] [--json]
  *
- * TensorFlow's thread pools are per process, so one run measures one thread count (default 2).
+ * TensorFlow's thread pools are per process, so one run measures one thread count (default 1).
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { selectBackend } from '../ml/backend';
 import { GraphEngine } from '../ml/graph-engine/graph-engine';
-import { buildModel, isModelArch, MODEL_ARCHS, type ModelArch } from '../ml/models';
+import { buildModel, MODEL_ARCHS, type ModelArch } from '../ml/models';
 import { createOptimizer, trainSteps } from '../ml/training';
 import { randomImageDataset } from '../test/unit/ml/random-image-dataset';
+import { BenchArgs } from './bench-args';
 import { BENCH_INPUT_SHAPES } from './input-shapes';
+import { runReferencePeers, type PeerResult } from './reference-peers';
 
 const BATCH = 64;
 const CLASSES = 10;
@@ -30,56 +34,58 @@ interface Options {
   json: boolean;
 }
 
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
 interface Row {
   model: ModelArch;
   input: [number, number, number];
   threads: number;
-  graphMs: number;
-  graphCpuMs: number;
-  torchMs: number;
-  torchCpuMs: number;
-  /** PyTorch's wall time over the graph engine's: above 1, amto is faster. */
-  ratio: number;
+  graph: Timing;
+  /** The graph engine's cost per trainSteps call, beside the per-step figures. */
+  graphPerCall: Timing;
+  pytorch: Timing;
+  tfFunction: Timing;
 }
 
 const USAGE = 'usage: bench/graph-engine.ts [--models a,b] [--threads N] [--steps N] [--json]';
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { models: [...MODEL_ARCHS], threads: 2, steps: 10, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value; ${USAGE}`);
-      return next;
-    };
-    const positive = (text: string): number => {
-      const number = Number(text);
-      if (!Number.isInteger(number) || number < 1)
-        throw new Error(`${flag} must be a positive integer; got '${text}'`);
-      return number;
-    };
+  const options: Options = { models: [...MODEL_ARCHS], threads: 1, steps: 10, json: false };
+  const reader = new BenchArgs(args, USAGE);
+  for (let flag = reader.nextFlag(); flag !== undefined; flag = reader.nextFlag()) {
     if (flag === '--json') options.json = true;
-    else if (flag === '--threads') options.threads = positive(value());
-    else if (flag === '--steps') options.steps = positive(value());
-    else if (flag === '--models') {
-      options.models = value()
-        .split(',')
-        .map((name) => {
-          if (!isModelArch(name))
-            throw new Error(`--models: unknown model '${name}'; choose from ${MODEL_ARCHS.join(', ')}`);
-          return name;
-        });
-    } else throw new Error(`unknown argument '${flag}'; ${USAGE}`);
+    else if (flag === '--threads') options.threads = reader.positiveInteger(flag);
+    else if (flag === '--steps') options.steps = reader.positiveInteger(flag);
+    else if (flag === '--models') options.models = reader.models(flag);
+    else throw reader.unknown(flag);
   }
   return options;
 }
 
-async function graphEngineStep(
-  arch: ModelArch,
-  steps: number,
-  threads: number,
-): Promise<{ ms: number; cpuMs: number }> {
+interface GraphTiming {
+  /** A training step inside an interval: batch gathering, feeds, one TF_SessionRun. */
+  step: Timing;
+  /** Once per trainSteps call (an interval's chunk): loading the state into the graph, storing it back. */
+  perCall: Timing;
+}
+
+function now(): Timing {
+  const cpu = process.cpuUsage();
+  return { ms: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+function perStep(from: Timing, to: Timing, steps: number): Timing {
+  return { ms: (to.ms - from.ms) / steps, cpuMs: (to.cpuMs - from.cpuMs) / steps };
+}
+
+/**
+ * One trainSteps call of 1 + `steps` steps: the steps after the first are timed between progress reports,
+ * and the rest of the call (load, first step, store, finite check) less one step is the per-call cost.
+ */
+async function graphEngineStep(arch: ModelArch, steps: number, threads: number): Promise<GraphTiming> {
   const [height, width, channels] = INPUT_SHAPES[arch];
   const model = buildModel({ arch, inputShape: INPUT_SHAPES[arch], classes: CLASSES });
   const optimizer = createOptimizer({ learningRate: 1e-3, momentum: 0.9, nesterov: true });
@@ -99,11 +105,24 @@ async function graphEngineStep(
   };
   try {
     await trainSteps({ ...run, fromStep: 0, steps: WARMUP });
-    const start = performance.now();
-    const cpuStart = process.cpuUsage();
-    await trainSteps({ ...run, fromStep: WARMUP, steps });
-    const cpu = process.cpuUsage(cpuStart);
-    return { ms: (performance.now() - start) / steps, cpuMs: (cpu.user + cpu.system) / 1000 / steps };
+    const marks: Timing[] = [];
+    const start = now();
+    await trainSteps({
+      ...run,
+      fromStep: WARMUP,
+      steps: steps + 1,
+      onProgress: (done) => {
+        if (done === 1 || done === steps + 1) marks.push(now());
+      },
+    });
+    const end = now();
+    const [first, last] = marks as [Timing, Timing];
+    const step = perStep(first, last, steps);
+    const call = perStep(start, end, 1);
+    return {
+      step,
+      perCall: { ms: call.ms - (steps + 1) * step.ms, cpuMs: call.cpuMs - (steps + 1) * step.cpuMs },
+    };
   } finally {
     engine.dispose();
     optimizer.dispose();
@@ -111,34 +130,19 @@ async function graphEngineStep(
   }
 }
 
-function torchStep(arch: ModelArch, steps: number, threads: number): { ms: number; cpuMs: number } {
-  const root = join(__dirname, '..');
-  const venv = execFileSync('bash', [join(root, 'infra', 'reference-python.sh')], {
-    encoding: 'utf8',
-  }).trim();
-  const output = execFileSync(
-    join(venv, 'bin', 'python'),
-    [
-      join(root, 'bench', 'graph-engine-torch-peer.py'),
-      ...['--model', arch, '--batch', String(BATCH), '--input', INPUT_SHAPES[arch].join(',')],
-      ...[
-        '--classes',
-        String(CLASSES),
-        '--threads',
-        String(threads),
-        '--steps',
-        String(steps),
-        '--warmup',
-        String(WARMUP),
-      ],
-    ],
-    { encoding: 'utf8' },
-  );
-  const result = JSON.parse(output.trim().split('\n').pop() as string) as {
-    msPerStep: number;
-    cpuMsPerStep: number;
-  };
-  return { ms: result.msPerStep, cpuMs: result.cpuMsPerStep };
+function peerTiming(peers: PeerResult[], framework: PeerResult['framework']): Timing {
+  const peer = peers.find((p) => p.framework === framework);
+  if (peer === undefined) throw new Error(`bench: the reference peers gave no ${framework} result`);
+  return { ms: peer.msPerStep, cpuMs: peer.cpuMsPerStep };
+}
+
+/** "wall× / cpu×": the peer's time over the graph engine's. */
+function ratios(peer: Timing, graph: Timing): string {
+  return `${(peer.ms / graph.ms).toFixed(2)}× / ${(peer.cpuMs / graph.cpuMs).toFixed(2)}×`;
+}
+
+function timing(value: Timing): string {
+  return `${value.ms.toFixed(1)} (${value.cpuMs.toFixed(1)} cpu)`;
 }
 
 async function main(): Promise<void> {
@@ -146,23 +150,28 @@ async function main(): Promise<void> {
   // Batches are gathered and dropout masks drawn by tfjs; WASM keeps that side quick.
   await selectBackend('wasm', { log: () => undefined });
   const rows: Row[] = [];
+  if (!options.json) {
+    console.log(
+      '| model | input | threads | graph engine ms/step | PyTorch ms/step | tf.function ms/step | ÷ PyTorch (wall / cpu) | ÷ tf.function (wall / cpu) | graph engine ms per trainSteps call (load + store) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  }
   for (const model of options.models) {
     const graph = await graphEngineStep(model, options.steps, options.threads);
-    const torch = torchStep(model, options.steps, options.threads);
+    const peers = runReferencePeers([model], options);
     const row: Row = {
       model,
       input: INPUT_SHAPES[model],
       threads: options.threads,
-      graphMs: graph.ms,
-      graphCpuMs: graph.cpuMs,
-      torchMs: torch.ms,
-      torchCpuMs: torch.cpuMs,
-      ratio: torch.ms / graph.ms,
+      graph: graph.step,
+      graphPerCall: graph.perCall,
+      pytorch: peerTiming(peers, 'pytorch'),
+      tfFunction: peerTiming(peers, 'tf-function'),
     };
     rows.push(row);
     if (!options.json) {
       console.log(
-        `| ${model} | ${row.input.join('×')} | ${options.threads} | ${row.graphMs.toFixed(1)} (${row.graphCpuMs.toFixed(1)} cpu) | ${row.torchMs.toFixed(1)} (${row.torchCpuMs.toFixed(1)} cpu) | ${row.ratio.toFixed(2)}× |`,
+        `| ${model} | ${row.input.join('×')} | ${row.threads} | ${timing(row.graph)} | ${timing(row.pytorch)} | ${timing(row.tfFunction)} | ${ratios(row.pytorch, row.graph)} | ${ratios(row.tfFunction, row.graph)} | ${timing(row.graphPerCall)} |`,
       );
     }
   }

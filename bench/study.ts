@@ -6,25 +6,22 @@
  *
  *   nice -n 15 node --import tsx bench/study.ts [--seeds 5] [--seed-from 1] [--iterations 200] [--interval 40]
  *     [--subset 4000] [--test-subset 2000] [--batch 32] [--lr 0.05] [--cells sto,amto-4,...]
- *     [--tag name] [--deadline 2026-12-01T23:25:00Z] [--report-only]
+ *     [--tag name] [--engine auto|graph|tfjs] [--deadline 2026-12-01T23:25:00Z] [--report-only]
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { AmtoTrainingResult } from '../activities/contracts';
-import { loadRoundDocuments } from '../cli/run-state-documents';
-import { spawnWorkerProcess, waitUntilPolling, type WorkerProcess } from '../cli/worker-processes';
-import { startRun } from '../cli/start-run';
-import { connectTemporal, workflowIdOf } from '../cli/temporal-client';
+import { loadLatestDocument, loadRoundDocuments } from '../cli/run-state-documents';
+import { connectTemporal } from '../cli/temporal-client';
 import { loadEnvironment } from '../infra/environment';
 import { startServers } from '../infra/servers';
-import type { WorkerRole } from '../workers/worker-role';
+import { RunNotFoundError } from '../storage/errors';
+import type { RunStateStore } from '../storage/run-state-store';
 import { createActivityDeps } from '../workers/create-deps';
-import { cellConfig, studyCells, studyRunId, type StudyBudget, type StudyCell } from './study/cells';
+import { cellConfig, studyCells, studyRunId, type StudyBudget } from './study/cells';
 import { mean } from './study/stats';
 import { writeFormatted, writeStudyReport, type StudyRecord } from './study/report';
+import { runToEnd, startFleet } from './study/run-driver';
 
 const repoRoot = join(__dirname, '..');
 const { values } = parseArgs({
@@ -40,6 +37,8 @@ const { values } = parseArgs({
     cells: { type: 'string', default: studyCells.map((cell) => cell.name).join(',') },
     tag: { type: 'string', default: 'v1' },
     deadline: { type: 'string' },
+    // The training workers' engine (`amto worker --engine`): pin `tfjs` to pair with tags trained on it.
+    engine: { type: 'string', default: 'auto' },
     'report-only': { type: 'boolean', default: false },
   },
 });
@@ -54,49 +53,35 @@ const budget: StudyBudget = {
 };
 const resultsDir = join(repoRoot, 'bench', 'study', 'results', values.tag);
 const docPath = join(repoRoot, 'docs', 'study.md');
-const pngPath = join(repoRoot, 'docs', 'images', 'study-accuracy.png');
+const pngPath = join(repoRoot, 'docs', 'images', `study-accuracy-${values.tag}.png`);
 
-/** An `amto worker` of the study, started the way a user starts one. */
-function spawnWorker(role: WorkerRole, taskQueue: string): WorkerProcess {
-  return spawnWorkerProcess(role, taskQueue, {
-    entry: 'cli/main.ts',
-    execArgv: ['--import', 'tsx'],
-    cwd: repoRoot,
-  });
-}
-
-/** Follows a run started earlier (by an interrupted study) or starts it. */
-async function runToEnd(
-  client: Client,
-  environment: ReturnType<typeof loadEnvironment>,
-  cell: StudyCell,
-  seed: number,
-  queues: { control: string; master: string; slave: string },
-): Promise<{ result: AmtoTrainingResult; runId: string }> {
-  const runId = studyRunId(cell, seed, values.tag);
-  const handle = client.workflow.getHandle(workflowIdOf(runId));
-  let status: string | undefined;
+/**
+ * Adds the chosen task and its per-validation-set accuracies to a record written before the study kept
+ * them, from the run's final run-state document when the store still has it.
+ */
+async function completeRecord(file: string, runStates: RunStateStore, runId: string): Promise<void> {
+  const record = JSON.parse(readFileSync(file, 'utf8')) as StudyRecord;
+  if (record.validationAccuracies !== undefined) return;
+  let result;
   try {
-    status = (await handle.describe()).status.name;
+    result = (await loadLatestDocument(runStates, runId)).result;
   } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    if (error instanceof RunNotFoundError) return;
+    throw error;
   }
-  // Running or completed: follow it. Absent, failed, terminated: start it (again).
-  if (status !== 'RUNNING' && status !== 'COMPLETED') {
-    await startRun(
-      client,
-      environment,
-      { ...cellConfig(cell, seed, budget, queues, runId), runId },
-      queues.control,
-    );
-  }
-  return { result: (await handle.result()) as AmtoTrainingResult, runId };
+  if (result === null) return;
+  const completed = {
+    ...record,
+    chosenTask: result.chosenTask,
+    validationAccuracies: result.validationAccuracies,
+  };
+  await writeFormatted(file, JSON.stringify(completed));
 }
 
 async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   if (values['report-only']) {
-    await writeStudyReport(resultsDir, docPath, pngPath);
+    await writeStudyReport(resultsDir, values.tag, docPath, pngPath);
     return;
   }
   // Seeds seed-from … seeds: a second study process can take the last seeds while the first runs.
@@ -113,17 +98,15 @@ async function main(): Promise<void> {
   await startServers(environment);
   const deps = createActivityDeps(environment);
   const session = await connectTemporal(environment);
-  const id = randomUUID().slice(0, 8);
-  const queues = { control: `study-${id}`, master: `study-${id}-master`, slave: `study-${id}-slave` };
-  const workers = [
-    spawnWorker('control', queues.control),
-    spawnWorker('master', queues.master),
-    spawnWorker('slave', queues.slave),
-  ];
-  const deadlineToPoll = Date.now() + 180_000;
-  await Promise.all(workers.map((worker) => waitUntilPolling(worker, deadlineToPoll)));
-  const backend = /polling task queue "[^"]*" on (\S+)/.exec(workers[1]?.output() ?? '')?.[1] ?? 'unknown';
-  console.log(`[study] workers on ${backend}; results in ${resultsDir}`);
+  const fleet = await startFleet({
+    // One name per tag: a study restarted after an interruption serves the queues of the runs it follows.
+    name: `study-${values.tag}`,
+    masters: 1,
+    slaves: 1,
+    workerArgs: ['--engine', values.engine],
+  });
+  const { backend, engine } = fleet;
+  console.log(`[study] workers on ${backend}, engine ${engine}; results in ${resultsDir}`);
   const plan = seeds.flatMap((seed) => cells.map((cell) => ({ seed, cell })));
   const durations: number[] = [];
   try {
@@ -131,6 +114,7 @@ async function main(): Promise<void> {
       const file = join(resultsDir, `${cell.name}-s${seed}.json`);
       const position = `${index + 1}/${plan.length}`;
       if (existsSync(file)) {
+        await completeRecord(file, deps.runStates, studyRunId(cell, seed, values.tag));
         console.log(`[study] ${position} ${cell.name} seed ${seed}: done earlier, skipped`);
         continue;
       }
@@ -139,7 +123,13 @@ async function main(): Promise<void> {
         break;
       }
       const began = Date.now();
-      const { result, runId } = await runToEnd(session.client, environment, cell, seed, queues);
+      const runId = studyRunId(cell, seed, values.tag);
+      const result = await runToEnd(
+        session.client,
+        environment,
+        { ...cellConfig(cell, seed, budget, fleet.queues, runId), runId },
+        fleet.queues.control,
+      );
       const documents = await loadRoundDocuments(deps.runStates, runId, result.rounds);
       const finalTasks = documents.at(-1)?.state.tasks ?? [];
       const record: StudyRecord = {
@@ -149,8 +139,11 @@ async function main(): Promise<void> {
         budget,
         maxIterations: budget.iterations * cell.budgetFactor,
         backend,
+        engine,
         testAccuracy: result.testAccuracy ?? Number.NaN,
         harmonicAccuracy: result.harmonicAccuracy,
+        chosenTask: result.chosenTask,
+        validationAccuracies: result.validationAccuracies,
         finalValLoss: mean(
           finalTasks.flatMap((task) => (task.lastValLoss === null ? [] : [task.lastValLoss])),
         ),
@@ -167,7 +160,7 @@ async function main(): Promise<void> {
       };
       await writeFormatted(file, JSON.stringify(record));
       durations.push(record.seconds);
-      await writeStudyReport(resultsDir, docPath, pngPath);
+      await writeStudyReport(resultsDir, values.tag, docPath, pngPath);
       console.log(
         `[study] ${position} ${cell.name} seed ${seed}: test ${(100 * record.testAccuracy).toFixed(2)} %, ` +
           `harmonic ${(100 * record.harmonicAccuracy).toFixed(2)} %, ${record.rounds} rounds, ` +
@@ -175,10 +168,10 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await fleet.stop();
     await session.close();
   }
-  await writeStudyReport(resultsDir, docPath, pngPath);
+  await writeStudyReport(resultsDir, values.tag, docPath, pngPath);
 }
 
 main().catch((error: unknown) => {

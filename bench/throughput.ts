@@ -15,19 +15,12 @@
  * (default 1) without a warm-up, which would only double a run whose one-time costs are negligible.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../ml/backend';
-import {
-  buildModel,
-  forwardFlops,
-  isModelArch,
-  MODEL_ARCHS,
-  withDropoutSeed,
-  type ModelArch,
-} from '../ml/models';
+import { buildModel, forwardFlops, MODEL_ARCHS, withDropoutSeed, type ModelArch } from '../ml/models';
 import { createOptimizer, softmaxCrossEntropy } from '../ml/training';
+import { BenchArgs } from './bench-args';
 import { BENCH_INPUT_SHAPES } from './input-shapes';
+import { runReferencePeers, type PeerResult } from './reference-peers';
 
 const BATCH = 64;
 const CLASSES = 10;
@@ -72,31 +65,15 @@ function parseOptions(args: string[]): Options {
     threads: 1,
     peers: true,
   };
-  const positiveInteger = (flag: string, text: string): number => {
-    const number = Number(text);
-    if (!Number.isInteger(number) || number < 1)
-      throw new Error(`${flag} must be a positive integer; got '${text}'`);
-    return number;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value; ${USAGE}`);
-      return next;
-    };
+  const reader = new BenchArgs(args, USAGE);
+  for (let flag = reader.nextFlag(); flag !== undefined; flag = reader.nextFlag()) {
     if (flag === '--json') {
       options.json = true;
     } else if (flag === '--models') {
-      options.models = value()
-        .split(',')
-        .map((name) => {
-          if (!isModelArch(name))
-            throw new Error(`--models: unknown model '${name}'; choose from ${MODEL_ARCHS.join(', ')}`);
-          return name;
-        });
+      options.models = reader.models(flag);
     } else if (flag === '--backends') {
-      options.backends = value()
+      options.backends = reader
+        .value(flag)
         .split(',')
         .map((name) => {
           const backend = BACKENDS.find((b) => b === name);
@@ -105,15 +82,15 @@ function parseOptions(args: string[]): Options {
           return backend;
         });
     } else if (flag === '--steps') {
-      options.steps = positiveInteger(flag, value());
+      options.steps = reader.positiveInteger(flag);
     } else if (flag === '--cpu-steps') {
-      options.cpuSteps = positiveInteger(flag, value());
+      options.cpuSteps = reader.positiveInteger(flag);
     } else if (flag === '--threads') {
-      options.threads = positiveInteger(flag, value());
+      options.threads = reader.positiveInteger(flag);
     } else if (flag === '--no-peers') {
       options.peers = false;
     } else {
-      throw new Error(`unknown argument '${flag}'; ${USAGE}`);
+      throw reader.unknown(flag);
     }
   }
   return options;
@@ -183,45 +160,6 @@ async function measure(
     optimizer.dispose();
     network.dispose();
   }
-}
-
-interface PeerResult {
-  model: ModelArch;
-  framework: 'pytorch' | 'tf-function';
-  steps: number;
-  msPerStep: number;
-  cpuMsPerStep: number;
-}
-
-/** The same steps in PyTorch and TF graph mode, in the reference virtualenv (built once, several GB). */
-function runPeers(results: ThroughputResult[], options: Options): PeerResult[] {
-  const models = [...new Set(results.map((r) => r.model))];
-  if (models.length === 0) return [];
-  const root = join(__dirname, '..');
-  const venv = spawnSync('bash', [join(root, 'infra', 'reference-python.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (venv.status !== 0)
-    throw new Error('bench: could not build the reference Python environment (see above)');
-  const peers = spawnSync(
-    join(venv.stdout.trim(), 'bin', 'python'),
-    [
-      join(root, 'bench', 'reference-peers.py'),
-      '--threads',
-      String(options.threads),
-      '--steps',
-      String(options.steps),
-      '--models',
-      models.map((model) => `${model}:${INPUT_SHAPES[model].join('x')}`).join(','),
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 },
-  );
-  if (peers.status !== 0) throw new Error(`bench: the reference peers failed (exit ${peers.status})`);
-  return peers.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as PeerResult);
 }
 
 /**
@@ -303,7 +241,7 @@ async function main(): Promise<void> {
       else console.error(`${model} on ${backend}: ${result.msPerStep} ms/step`);
     }
   }
-  const peers = options.peers ? runPeers(results, options) : [];
+  const peers = options.peers ? runReferencePeers([...new Set(results.map((r) => r.model))], options) : [];
   if (options.json) for (const peer of peers) console.log(JSON.stringify(peer));
   const wasm = results.find((r) => r.model === 'small-cnn' && r.backend === 'wasm');
   const cpu = results.find((r) => r.model === 'small-cnn' && r.backend === 'cpu');

@@ -1,25 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Environment } from '../infra/environment';
+import { connectTemporalClient } from '../workers/temporal-connection';
 
 export interface TemporalSession {
   client: Client;
   close(): Promise<void>;
 }
 
-/** A client for the configured Temporal; the error names the address and how to start a local server. */
+/**
+ * A client for the configured Temporal (TLS, mTLS and API key from TEMPORAL_* variables or a TOML
+ * profile); the error names the address and what to check.
+ */
 export async function connectTemporal(environment: Environment): Promise<TemporalSession> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({
-      address: environment.temporal.address,
-      connectTimeout: '5 seconds',
-    });
-  } catch (error) {
-    throw new Error(
-      `cannot reach Temporal at ${environment.temporal.address} (${(error as Error).message}); ` +
-        'start a local one with `amto infra up` or set TEMPORAL_ADDRESS',
-    );
-  }
+  const connection = await connectTemporalClient(environment.temporal);
   return {
     client: new Client({ connection, namespace: environment.temporal.namespace }),
     close: () => connection.close(),

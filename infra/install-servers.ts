@@ -1,10 +1,10 @@
 import { loadEnvironment } from './environment';
-import { ensureServerBinary, InstallError, type ServerName } from './server-binaries';
+import { ensureServerBinary, InstallError, type PinnedBinaryName } from './server-binaries';
 
 function run(): void {
   const { cacheDir } = loadEnvironment();
   const started = Date.now();
-  for (const name of ['temporal', 'minio'] as ServerName[]) {
+  for (const name of ['temporal', 'minio', 'mc'] as PinnedBinaryName[]) {
     console.log(`[setup] ${name}: ${ensureServerBinary(name, cacheDir)}`);
   }
   console.log(`[setup] server binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -17,6 +17,18 @@ export const pinnedServers = {
 
 export type ServerName = keyof typeof pinnedServers;
 
+/**
+ * MinIO's client, for its admin API (users, policies: the security tests and docs/security.md). Pinned to
+ * the commit MinIO's own pinned go.mod requires, so its modules are mostly in Go's cache already.
+ */
+export const pinnedTools = {
+  mc: { binary: 'mc', module: 'github.com/minio/mc', version: 'v0.0.0-20250313080218-cf909e1063a9' },
+} as const;
+
+export type PinnedBinaryName = ServerName | keyof typeof pinnedTools;
+
+const pinnedBinaries = { ...pinnedServers, ...pinnedTools };
+
 export class InstallError extends Error {
   override name = 'InstallError';
 }
@@ -43,14 +55,15 @@ function goAvailable(): boolean {
  * then one already on PATH, else builds the pinned version with `go install` into the cache.
  */
 export function ensureServerBinary(
-  name: ServerName,
+  name: PinnedBinaryName,
   cacheDir: string,
   log: (line: string) => void = (line) => console.log(line),
 ): string {
-  const { binary, module, version } = pinnedServers[name];
+  const { binary, module, version } = pinnedBinaries[name];
   const cached = join(binDir(cacheDir), binary);
   if (existsSync(cached)) return cached;
-  const onPath = findOnPath(binary);
+  // Not for mc: on Debian that name on PATH is often Midnight Commander.
+  const onPath = name === 'mc' ? null : findOnPath(binary);
   if (onPath !== null) {
     log(`[infra] using ${binary} from PATH: ${onPath}`);
     return onPath;

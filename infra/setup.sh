@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need, once; fast when all is already there.
-#   - Debian packages: the Fashion-MNIST data set and Chromium (for the web-UI test)
+#   - Debian packages: the Fashion-MNIST data set, Chromium (for the web-UI test), HAProxy and OpenSSL
+#     (the security tests' TLS-terminating proxy and certificates)
 #   - npm packages (npm ci when node_modules is missing or older than package-lock.json)
 #   - the Temporal CLI and MinIO server binaries (PATH, else `go install` of pinned versions into the cache)
 #   - native TensorFlow: the PyPI wheel's C library and tfjs-node's addon built against it, once into the
@@ -11,6 +12,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -d /usr/share/datasets/fashion-mnist ] || need_apt+=(dataset-fashion-mnist)
 if [ "${AMTO_SKIP_CHROMIUM:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then need_apt+=(chromium); fi
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${need_apt[*]}"
   sudo_cmd=""

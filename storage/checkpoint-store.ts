@@ -9,6 +9,7 @@ import { assertObjectKey } from './keys';
 import {
   corruptCheckpointAt,
   fileKey,
+  manifestDigest,
   manifestFileName,
   readListedFile,
   requireCompleteManifest,
@@ -89,8 +90,16 @@ const optimizerWeightsFileName = 'optimizer.bin';
 export class CheckpointStore {
   constructor(readonly store: ObjectStore) {}
 
-  /** Saves a checkpoint; returns its key and the bytes written (manifest included). */
-  async saveCheckpoint(key: string, checkpoint: TrainingCheckpoint): Promise<{ key: string; bytes: number }> {
+  /**
+   * Saves a checkpoint; returns its key, the bytes written (manifest included) and the manifest's
+   * sha256 (checkpointDigest). `meta` may still be pending: the files upload meanwhile, the manifest waits.
+   */
+  async saveCheckpoint(
+    key: string,
+    checkpoint: Omit<TrainingCheckpoint, 'meta'> & {
+      meta: TrainingCheckpoint['meta'] | Promise<TrainingCheckpoint['meta']>;
+    },
+  ): Promise<{ key: string; bytes: number; digest: string }> {
     assertObjectKey(key);
     const what = `checkpoint "${key}"`;
     if (!Number.isSafeInteger(checkpoint.step) || checkpoint.step < 0) {
@@ -107,11 +116,35 @@ export class CheckpointStore {
       files[optimizerJsonFileName] = Buffer.from(JSON.stringify({ iterations, specs: weights.specs }));
       files[optimizerWeightsFileName] = new Uint8Array(weights.data);
     }
-    const { bytes } = await writeManifestedFiles(this.store, key, checkpointKind, files, {
-      step: checkpoint.step,
-      meta: jsonCopy(checkpoint.meta, `${what}: meta`),
-    });
-    return { key, bytes };
+    const step = checkpoint.step;
+    const attributes = Promise.resolve(checkpoint.meta).then((meta) => ({
+      step,
+      meta: jsonCopy(meta, `${what}: meta`),
+    }));
+    const { bytes, digest } = await writeManifestedFiles(this.store, key, checkpointKind, files, attributes);
+    return { key, bytes, digest };
+  }
+
+  /** The sha256 of the checkpoint's manifest: one exact version of `key` (undefined: none complete). */
+  async checkpointDigest(key: string): Promise<string | undefined> {
+    assertObjectKey(key);
+    return manifestDigest(this.store, key);
+  }
+
+  /**
+   * Reads every file of the checkpoint and checks it against its manifest, which must still have
+   * `digest`; throws CorruptCheckpointError (or CheckpointNotFoundError) like loadCheckpoint, decodes nothing.
+   */
+  async verifyCheckpoint(key: string, digest: string): Promise<void> {
+    assertObjectKey(key);
+    const corrupt = corruptCheckpointAt(key);
+    const manifest = await requireCompleteManifest(this.store, key, corrupt);
+    const now = await manifestDigest(this.store, key);
+    if (now !== digest)
+      throw corrupt(key, `its manifest changed while in use (sha256 ${String(now)}, expected ${digest})`);
+    await Promise.all(
+      Object.keys(manifest.files).map((name) => readListedFile(this.store, key, manifest, name, corrupt)),
+    );
   }
 
   /** Loads and verifies a checkpoint; throws CheckpointNotFoundError or CorruptCheckpointError. */

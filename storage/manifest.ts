@@ -185,34 +185,44 @@ export async function writeManifestedFiles(
   prefix: string,
   kind: string,
   files: Readonly<Record<string, Uint8Array>>,
-  attributes: Record<string, unknown>,
-): Promise<{ manifest: Manifest; bytes: number }> {
+  attributes: Record<string, unknown> | Promise<Record<string, unknown>>,
+): Promise<{ manifest: Manifest; bytes: number; digest: string }> {
   const names = Object.keys(files);
   names.forEach(assertObjectKey);
-  const manifest: Manifest = {
-    format: 'amto-manifest',
-    version: 1,
-    kind,
-    files: Object.fromEntries(names.map((name) => [name, describeBytes(files[name] as Uint8Array)])),
-    attributes,
-  };
-  const manifestBytes = encodeManifest(manifest);
+  const entries = Object.fromEntries(names.map((name) => [name, describeBytes(files[name] as Uint8Array)]));
   const manifestKey = fileKey(prefix, manifestFileName);
+
+  // Attributes may still be being computed (a checkpoint's validation loss) while the files upload. A
+  // failure of theirs is observed from now on, so it never goes unhandled; the await below rethrows it.
+  const ready = Promise.resolve(attributes);
+  ready.catch(() => undefined);
 
   const previousBytes = await readManifestBytes(store, prefix);
   let previousNames: string[] = [];
-  if (previousBytes !== undefined && !Buffer.from(previousBytes).equals(manifestBytes)) {
+  if (previousBytes !== undefined) {
+    let previousFiles: Manifest['files'] | undefined;
     try {
-      previousNames = Object.keys(parseManifest(previousBytes).files);
+      previousFiles = parseManifest(previousBytes).files;
+      previousNames = Object.keys(previousFiles);
     } catch {
       // An unreadable old manifest lists nothing we could clean up; it is replaced below.
     }
-    await store.delete([manifestKey]);
+    // Only a change of files needs the old manifest gone first; the same files under new attributes
+    // are replaced by the one manifest write below (a reader sees the old or the new, both whole).
+    if (previousFiles === undefined || !sameFiles(previousFiles, entries)) await store.delete([manifestKey]);
   }
 
   await mapWithConcurrency(names, transferConcurrency, (name) =>
     store.putObject(fileKey(prefix, name), files[name] as Uint8Array),
   );
+  const manifest: Manifest = {
+    format: 'amto-manifest',
+    version: 1,
+    kind,
+    files: entries,
+    attributes: await ready,
+  };
+  const manifestBytes = encodeManifest(manifest);
   await store.putObject(manifestKey, manifestBytes);
 
   const stale = previousNames
@@ -224,5 +234,22 @@ export async function writeManifestedFiles(
     (sum, name) => sum + (files[name] as Uint8Array).byteLength,
     manifestBytes.length,
   );
-  return { manifest, bytes };
+  return { manifest, bytes, digest: sha256Hex(manifestBytes) };
+}
+
+function sameFiles(a: Manifest['files'], b: Manifest['files']): boolean {
+  const names = Object.keys(a);
+  return (
+    names.length === Object.keys(b).length &&
+    names.every(
+      (name) =>
+        Object.hasOwn(b, name) && a[name]?.sha256 === b[name]?.sha256 && a[name]?.size === b[name]?.size,
+    )
+  );
+}
+
+/** The sha256 of the manifest under `prefix` (what names one exact version of a unit), or undefined. */
+export async function manifestDigest(store: ObjectStore, prefix: string): Promise<string | undefined> {
+  const bytes = await readManifestBytes(store, prefix);
+  return bytes === undefined ? undefined : sha256Hex(bytes);
 }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import type { Readable } from 'node:stream';
 
 import { Client } from 'minio';
@@ -27,6 +28,8 @@ export interface MinioStoreSettings {
   region: string;
   /** For temporary (STS) credentials. */
   sessionToken?: string;
+  /** PEM of the CA that issued an https endpoint's certificate, trusted besides the system's (MINIO_CA_FILE). */
+  caCert?: string;
 }
 
 export interface MinioStoreOptions {
@@ -48,6 +51,15 @@ const credentialErrorCodes = new Set([
   'ExpiredToken',
   'InvalidToken',
   'InvalidClientTokenId',
+]);
+
+/** Node's codes for a server certificate no trusted CA vouches for (fixed by MINIO_CA_FILE, not by retrying). */
+const untrustedCertificateCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
 ]);
 
 /**
@@ -86,7 +98,7 @@ export class MinioObjectStore implements ObjectStore {
         secretKey: settings.secretKey,
         sessionToken: settings.sessionToken,
         region: settings.region,
-        transport: transportWithTimeout(settings.useSSL, timeoutMs),
+        transport: transportWithTimeout(settings.useSSL, timeoutMs, settings.caCert),
         retryOptions: { disableRetry: true },
       });
     } catch (error) {
@@ -180,7 +192,15 @@ export class MinioObjectStore implements ObjectStore {
 
   /** Ensures the bucket exists, then runs one store operation with retries and clear errors. */
   private async run<T>(operation: string, key: string | undefined, call: () => Promise<T>): Promise<T> {
-    await this.ensureBucket();
+    try {
+      await this.ensureBucket();
+    } catch (error) {
+      // Credentials limited to another bucket fail at the lookup: say what the lookup was for.
+      if (error instanceof StoreAccessError) {
+        throw new StoreAccessError(`${error.message} (needed to ${operation})`, { cause: error.cause });
+      }
+      throw error;
+    }
     return this.retrying(operation, key, call);
   }
 
@@ -257,6 +277,20 @@ export class MinioObjectStore implements ObjectStore {
         { cause: error },
       );
     }
+    if (untrustedCertificateCodes.has(code)) {
+      return new StoreConfigurationError(
+        `could not ${operation} in bucket "${this.bucket}": the TLS certificate of ${this.endpoint} is not ` +
+          `trusted (${code}); set MINIO_CA_FILE to the PEM file of the CA that issued it`,
+        { cause: error },
+      );
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return new StoreConfigurationError(
+        `could not ${operation} in bucket "${this.bucket}": the TLS certificate of ${this.endpoint} is not for ` +
+          `host "${this.settings.endPoint}" (${code}); use a MINIO_ENDPOINT host name the certificate holds`,
+        { cause: error },
+      );
+    }
     if (code === 'ENOTFOUND') {
       return new StoreUnavailableError(
         `could not ${operation} in bucket "${this.bucket}": host "${this.settings.endPoint}" of ${this.endpoint} ` +
@@ -270,11 +304,19 @@ export class MinioObjectStore implements ObjectStore {
   }
 }
 
-/** minio-js has no request timeout; this transport adds one, so a frozen server becomes a retryable ETIMEDOUT. */
-function transportWithTimeout(useSSL: boolean, timeoutMs: number): Pick<typeof http, 'request'> {
+/**
+ * minio-js has no request timeout; this transport adds one, so a frozen server becomes a retryable
+ * ETIMEDOUT. It also trusts the user's CA (with the system's) for an https endpoint.
+ */
+function transportWithTimeout(
+  useSSL: boolean,
+  timeoutMs: number,
+  caCert: string | undefined,
+): Pick<typeof http, 'request'> {
   const base = useSSL ? https : http;
+  const ca = caCert === undefined ? undefined : [...tls.rootCertificates, caCert];
   const request = (options: http.RequestOptions, callback?: (response: http.IncomingMessage) => void) => {
-    const req = base.request(options, callback);
+    const req = base.request(ca === undefined ? options : { ...options, ca }, callback);
     req.setTimeout(timeoutMs, () => {
       const timeout = Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
       req.destroy(timeout);

@@ -10,6 +10,8 @@ export const modelWeightsFileName = 'weights.bin';
 export function joinWeightData(data: io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
   const parts = Array.isArray(data) ? data : [data];
+  // One buffer (what tfjs' save produces) is viewed, not copied: the weights are not held twice.
+  if (parts.length === 1) return new Uint8Array(parts[0] as ArrayBuffer);
   const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
   let offset = 0;
   for (const part of parts) {
@@ -21,6 +23,13 @@ export function joinWeightData(data: io.WeightData | undefined): Uint8Array {
 
 /** A standalone ArrayBuffer holding exactly `bytes` (a Node Buffer may be a view into a shared pool). */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  // A download that owns its whole buffer is handed over as is rather than copied.
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  )
+    return bytes.buffer;
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
   return copy;

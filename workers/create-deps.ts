@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities/activity-deps';
+import { ResidentModels } from '../activities/resident-models';
 import type { EngineSelection } from '../ml/graph-engine/select-engine';
 import type { Environment } from '../infra/environment';
 import { CheckpointStore } from '../storage/checkpoint-store';
@@ -26,5 +27,7 @@ export function createActivityDeps(environment: Environment, engine?: EngineSele
     runStates: new RunStateStore(store),
     cacheDir: join(environment.cacheDir, 'datasets'),
     stepEngineFor: engine?.stepEngineFor,
+    // One per worker process: the models its intervals leave behind (activities/resident-models.ts).
+    resident: new ResidentModels(),
   };
 }

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/create-activities';
 import type { Environment } from '../infra/environment';
 import { selectBackend, type BackendRequest } from '../ml/backend';
@@ -6,7 +6,9 @@ import { selectEngine, type EngineRequest } from '../ml/graph-engine/select-engi
 import { activityBoundary } from './activity-boundary';
 import { createActivityDeps } from './create-deps';
 import { intervalTiming } from './interval-timing';
+import { processMemoryLog } from './process-memory';
 import { registerSearchAttributes } from './search-attribute-registration';
+import { connectTemporalWorker } from './temporal-connection';
 import { defaultTaskQueue, WORKER_READY_TEXT, type WorkerRole } from './worker-role';
 
 export interface WorkerOptions {
@@ -36,7 +38,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const engine = selectEngine(options.engine ?? 'auto', options.threads);
   const taskQueue = options.taskQueue ?? defaultTaskQueue[role];
   if (role === 'control') await registerSearchAttributes(environment, log);
-  const connection = await NativeConnection.connect({ address: environment.temporal.address });
+  const connection = await connectTemporalWorker(environment.temporal);
   try {
     const worker = await Worker.create({
       connection,
@@ -44,7 +46,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       taskQueue,
       activities: createActivities(createActivityDeps(environment, engine)),
       // The boundary outermost: its timer and error mapping cover the timing interceptor too.
-      interceptors: { activity: [activityBoundary, intervalTiming()] },
+      interceptors: { activity: [activityBoundary, intervalTiming(), processMemoryLog] },
       ...(role === 'control'
         ? { workflowsPath: require.resolve('../workflows'), maxConcurrentActivityTaskExecutions: 4 }
         : // One model per device: a training worker runs one interval at a time.

@@ -1,6 +1,6 @@
-import { Connection } from '@temporalio/client';
 import type { Environment } from '../infra/environment';
 import { amtoSearchAttributes } from '../infra/servers';
+import { connectTemporalClient } from './temporal-connection';
 
 /** temporal.api.enums.v1.IndexedValueType (the proto package is not a direct dependency). */
 const indexedType: Record<(typeof amtoSearchAttributes)[keyof typeof amtoSearchAttributes], number> = {
@@ -19,8 +19,8 @@ export async function registerSearchAttributes(
   environment: Environment,
   log: (line: string) => void,
 ): Promise<void> {
-  const { address, namespace } = environment.temporal;
-  const connection = await Connection.connect({ address });
+  const { namespace } = environment.temporal;
+  const connection = await connectTemporalClient(environment.temporal);
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.entries(amtoSearchAttributes).filter(

@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -141,6 +142,8 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   let phase: RunPhase = 'preparing';
   let paused = false;
   let stopRequested = false;
+  /** True from a round's start until its results are in `state`: a stop then finishes that round. */
+  let roundInFlight = false;
   let state: AmtoState | null = continuation?.state ?? null;
   const maxRounds = Math.ceil(config.maxIterations / config.interval);
 
@@ -171,7 +174,7 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   setHandler(stopUpdate, () => {
     stopRequested = true;
     paused = false;
-    return { finishingRound: (state?.round ?? 0) + 1 };
+    return { finishingRound: (state?.round ?? 0) + (roundInFlight ? 1 : 0) };
   });
 
   const prepared =
@@ -188,6 +191,14 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
     { key: amtoDatasetKey, value: prepared.datasetName },
   ]);
 
+  // Workflows started before these changes replay on the old commands (test/replay); new ones record
+  // markers and take them: a round's run-state write and retention run while the next round trains,
+  // and a slave that would train from the master's own checkpoint reuses the master's result.
+  const persistBesideNextRound = patched(persistBesideNextRoundPatch);
+  const reuseMasterForSameStart = patched(reuseMasterForSameStartPatch);
+  // The previous round's run-state write and retention, when they run beside this round's training.
+  let persisting: Promise<void> = Promise.resolve();
+
   let roundsThisRun = 0;
   while (!isFinished(state)) {
     if (stopRequested) {
@@ -195,12 +206,15 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
       break;
     }
     if (paused) {
+      // A paused run's run-state document is the one a user (or a resume) reads: it must be written.
+      await persisting;
       phase = 'paused';
       setCurrentDetails(`Paused after round ${state.round}. Signal "resume" to continue.`);
       await condition(() => !paused || stopRequested);
       continue;
     }
     if (roundsThisRun >= config.continueAsNewEveryRounds || workflowInfo().continueAsNewSuggested) {
+      await persisting;
       await continueAsNew<typeof amtoTraining>({ ...configInput, continuation: { runId, prepared, state } });
     }
     phase = 'training';
@@ -209,15 +223,26 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
       `Round ${plan.round + 1}/${maxRounds}: training ${config.tasks} tasks for ${plan.steps} iterations ` +
         `from iteration ${plan.stepsFrom}.`,
     );
-    const results = await trainRound(training, runId, config, plan);
+    roundInFlight = true;
+    const results = await trainRound(training, runId, config, plan, reuseMasterForSameStart);
     const applied = applyRound(state, config, plan, results);
     // The per-round run-state document is the decision log; the workflow keeps only the last record.
     state = { ...applied.state, history: applied.state.history.slice(-1) };
+    roundInFlight = false;
     if (stopRequested) state = requestStop(state);
     roundsThisRun += 1;
     upsertProgressAttributes(state);
-    await persistRound(runId, config, prepared, state, null);
+    // In round order: this round's document only after the previous one's (and its retention).
+    await persisting;
+    const persist = persistRound(runId, config, prepared, state, null);
+    if (persistBesideNextRound) {
+      persisting = persist;
+      // Awaited before the next write, a pause, continue-as-new and the end; this keeps an early
+      // failure from going unhandled meanwhile (the await rethrows it).
+      persist.catch(() => undefined);
+    } else await persist;
   }
+  await persisting;
 
   phase = 'selecting';
   setCurrentDetails(
@@ -239,11 +264,15 @@ export async function amtoTraining(input: AmtoTrainingInput): Promise<AmtoTraini
   return result;
 }
 
+export const persistBesideNextRoundPatch = 'persist-round-beside-next-round';
+export const reuseMasterForSameStartPatch = 'slave-from-master-checkpoint-reuses-master';
+
 async function trainRound(
   training: TrainingActivities,
   runId: string,
   config: RunConfig,
   plan: RoundPlan,
+  reuseMasterForSameStart: boolean,
 ): Promise<TaskRoundResult[]> {
   const train = (task: number, role: TrainingRole, sourceTask: number, fromCheckpoint: string) =>
     training.train.executeWithOptions(
@@ -271,11 +300,22 @@ async function trainRound(
   // The barrier over all 2M intervals: every task's master and slave train at once.
   return Promise.all(
     plan.assignments.map(async (assignment): Promise<TaskRoundResult> => {
+      // Master and slave of a task train the same steps on the same batches with the same dropout
+      // seeds (both depend on seed, task and step only), on deterministic kernels: from the same
+      // checkpoint (sameInit's round 1) the slave would end exactly where the master does, and the
+      // transfer decision is the same as training it (not strictly lower: rejected; r += tanh(0)).
+      const sameStart =
+        reuseMasterForSameStart &&
+        assignment.donor !== null &&
+        assignment.slaveFrom === assignment.masterFrom;
+      const mastering = train(assignment.task, 'master', assignment.task, assignment.masterFrom);
       const [master, slave] = await Promise.all([
-        train(assignment.task, 'master', assignment.task, assignment.masterFrom),
+        mastering,
         assignment.donor === null || assignment.slaveFrom === null
           ? Promise.resolve(null)
-          : train(assignment.task, 'slave', assignment.donor, assignment.slaveFrom),
+          : sameStart
+            ? mastering
+            : train(assignment.task, 'slave', assignment.donor, assignment.slaveFrom),
       ]);
       return {
         task: assignment.task,

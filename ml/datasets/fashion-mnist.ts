@@ -37,15 +37,18 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
       `Fashion-MNIST not found: ${dir} does not exist. Install it with: apt-get install -y dataset-fashion-mnist`,
     );
   });
-  const shape = options.inputShape ?? [28, 28, 1];
-  const key = `fashion-mnist:${dir}:${await datasetFingerprint(dir)}:${shape.join('x')}`;
-  return cachedDataset(key, async () => {
-    const train = await readSplit(dir, 'train');
-    const test = await readSplit(dir, 't10k');
-    return options.inputShape === undefined
-      ? { train, test }
-      : { train: resizeDataset(train, options.inputShape), test: resizeDataset(test, options.inputShape) };
-  });
+  // Held once at 28×28×1 whatever the input shape: batches are resized when they are built.
+  const key = `fashion-mnist:${dir}:${await datasetFingerprint(dir)}`;
+  const splits = await cachedDataset(key, async () => ({
+    train: await readSplit(dir, 'train'),
+    test: await readSplit(dir, 't10k'),
+  }));
+  const { inputShape } = options;
+  if (inputShape === undefined) return splits;
+  return {
+    train: resizeDataset(splits.train, inputShape),
+    test: splits.test === null ? null : resizeDataset(splits.test, inputShape),
+  };
 }
 
 async function readSplit(dir: string, prefix: 'train' | 't10k'): Promise<ImageDataset> {
@@ -59,10 +62,6 @@ async function readSplit(dir: string, prefix: 'train' | 't10k'): Promise<ImageDa
       `${imagesPath} (dims ${images.dims.join('×')}) and ${labelsPath} (dims ${labels.dims.join('×')}) do not form an image set`,
     );
   }
-  const scaled = new Float32Array(images.data.length);
-  for (let i = 0; i < scaled.length; i++) {
-    scaled[i] = (images.data[i] as number) / 255;
-  }
   const labelArray = Int32Array.from(labels.data);
   const bad = labelArray.findIndex((label) => label >= FASHION_MNIST_CLASSES.length);
   if (bad >= 0) {
@@ -71,7 +70,8 @@ async function readSplit(dir: string, prefix: 'train' | 't10k'): Promise<ImageDa
     );
   }
   return {
-    images: scaled,
+    images: images.data,
+    stored: [height, width, 1],
     labels: labelArray,
     n,
     height,

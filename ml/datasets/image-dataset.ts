@@ -1,11 +1,20 @@
 /** The in-memory form every dataset loader produces and the training loop consumes. */
 
+/** [height, width, channels] of one image. */
+export type ImageShape = readonly [number, number, number];
+
 export interface ImageDataset {
-  /** n × height × width × channels, row-major (NHWC), scaled to [0, 1]. */
-  images: Float32Array;
+  /**
+   * n images of shape `stored`, row-major (NHWC), as raw 8-bit pixels: a quarter of float32's memory.
+   * Batches scale them to [0, 1] (and resize them to height × width × channels) when they are built.
+   */
+  images: Uint8Array;
+  /** The shape the images are held at; differs from height × width × channels when batches resize. */
+  stored: ImageShape;
   /** Class index of each image, in [0, numClasses). */
   labels: Int32Array;
   n: number;
+  /** The shape of each image in a batch: the model's input. */
   height: number;
   width: number;
   channels: number;
@@ -19,8 +28,16 @@ export interface DatasetSplits {
   test: ImageDataset | null;
 }
 
-export function pixelsPerImage(data: ImageDataset): number {
-  return data.height * data.width * data.channels;
+/** Values per image as held (the stored shape). */
+export function storedPixelsPerImage(data: ImageDataset): number {
+  const [height, width, channels] = data.stored;
+  return height * width * channels;
+}
+
+/** Whether batches of `data` are resized from its stored shape. */
+export function resizesPerBatch(data: ImageDataset): boolean {
+  const [height, width, channels] = data.stored;
+  return height !== data.height || width !== data.width || channels !== data.channels;
 }
 
 /** Bytes held by a dataset's arrays (for the cache's memory bound). */
@@ -30,8 +47,8 @@ export function datasetBytes(data: ImageDataset): number {
 
 /** A new dataset holding copies of the images at `indices`, in that order. */
 export function selectSamples(data: ImageDataset, indices: ArrayLike<number>): ImageDataset {
-  const pixels = pixelsPerImage(data);
-  const images = new Float32Array(indices.length * pixels);
+  const pixels = storedPixelsPerImage(data);
+  const images = new Uint8Array(indices.length * pixels);
   const labels = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const index = checkedIndex(data, indices[i]);

@@ -9,7 +9,7 @@ import { selectSamples, type DatasetSplits, type ImageDataset } from './image-da
 /**
  * Image-folder datasets: one subfolder per class holding its images (the layout of UCMerced, RSSCN7 and
  * OxfordPets once sorted by breed). Images are decoded with sharp, resized (stretched) to the model's
- * input and scaled to [0, 1]; decoded folders are cached per process.
+ * input and held as 8-bit pixels (batches scale them to [0, 1]); decoded folders are cached per process.
  */
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp'];
@@ -142,21 +142,19 @@ async function decodeFolder(
 ): Promise<ImageDataset> {
   const [height, width, channels] = shape;
   const pixels = height * width * channels;
-  const images = new Float32Array(files.length * pixels);
+  const images = new Uint8Array(files.length * pixels);
   const labels = new Int32Array(files.length);
   for (let start = 0; start < files.length; start += DECODE_CONCURRENCY) {
     const chunk = files.slice(start, start + DECODE_CONCURRENCY);
     const decoded = await Promise.all(chunk.map((file) => decodeImage(file.path, shape)));
     decoded.forEach((bytes, i) => {
-      const offset = (start + i) * pixels;
-      for (let p = 0; p < pixels; p++) {
-        images[offset + p] = (bytes[p] as number) / 255;
-      }
+      images.set(bytes, (start + i) * pixels);
       labels[start + i] = (chunk[i] as LabelledFile).label;
     });
   }
   return {
     images,
+    stored: [height, width, channels],
     labels,
     n: files.length,
     height,

@@ -18,17 +18,10 @@ export interface EngineSelection {
 }
 
 /**
- * The architectures (tfjs model names) whose 5-step equivalence with the tfjs path and cross-engine
- * checkpoints are shown by test/unit/graph-engine; `auto` trains only these on the graph engine.
- * MobileNetV2 and DenseNet-121 translate and train, but still drift from tfjs by up to ~3e-2 in loss
- * within 5 steps (docs/graph-engine.md), so `auto` keeps them on tfjs until that is resolved.
- */
-export const EQUIVALENCE_SHOWN = ['small_cnn', 'squeezenet1_1'];
-
-/**
- * `auto` takes the graph engine when its addon loads (for the architectures in EQUIVALENCE_SHOWN), else
- * tfjs; `graph` uses it for every model and throws when it cannot run, with the reason. The thread
- * count is fixed here, once per process.
+ * `auto` takes the graph engine when its addon loads, else tfjs; a model the translator refuses (a layer
+ * outside the zoo's) then trains on tfjs. `graph` uses the engine for every model and throws when it
+ * cannot run, with the reason. Every zoo model's equivalence with the tfjs path and cross-engine
+ * checkpoints are shown by test/unit/graph-engine. The thread count is fixed here, once per process.
  */
 export function selectEngine(request: EngineRequest, threads?: number): EngineSelection {
   if (!ENGINE_REQUESTS.includes(request)) {
@@ -45,11 +38,13 @@ export function selectEngine(request: EngineRequest, threads?: number): EngineSe
     engine: 'graph',
     detail:
       `graph (TensorFlow ${load.binding.tensorflowVersion} C library, ${sessionThreads} intra-op thread${sessionThreads === 1 ? '' : 's'})` +
-      (request === 'auto' ? `; ${EQUIVALENCE_SHOWN.join(', ')} on it, other models on tfjs` : ''),
-    stepEngineFor: (model, optimizer) =>
-      request === 'graph' || EQUIVALENCE_SHOWN.includes(model.name)
-        ? cachedEngine(model, optimizer)
-        : undefined,
+      (request === 'auto' ? '; models it cannot translate on tfjs' : ''),
+    stepEngineFor: (model, optimizer) => {
+      const engine = cachedEngine(model, optimizer);
+      if (engine instanceof GraphEngine) return engine;
+      if (request === 'graph') throw engine;
+      return undefined;
+    },
   };
 }
 
@@ -59,9 +54,10 @@ function tfjsSelection(detail: string): EngineSelection {
 
 // One graph per architecture and optimizer setting per process: intervals of a run reuse it, and the
 // engine loads each interval's model state at its start.
-const engines = new Map<string, GraphEngine>();
+// A model the translator refuses is remembered with the refusal, so it is not translated again.
+const engines = new Map<string, GraphEngine | Error>();
 
-function cachedEngine(model: tf.LayersModel, optimizer: tf.MomentumOptimizer): GraphEngine {
+function cachedEngine(model: tf.LayersModel, optimizer: tf.MomentumOptimizer): GraphEngine | Error {
   const config = optimizer.getConfig();
   const key = JSON.stringify([
     model.toJSON(null, false),
@@ -71,7 +67,11 @@ function cachedEngine(model: tf.LayersModel, optimizer: tf.MomentumOptimizer): G
   ]);
   let engine = engines.get(key);
   if (engine === undefined) {
-    engine = GraphEngine.create(model, optimizer);
+    try {
+      engine = GraphEngine.create(model, optimizer);
+    } catch (error) {
+      engine = error instanceof Error ? error : new Error(String(error));
+    }
     engines.set(key, engine);
   }
   return engine;

@@ -35,17 +35,23 @@ async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 }
 
-/** What the tiny run's timeline must show: every training interval of every round, by its summary. */
-function expectedTrainingSummaries(): string[] {
-  const summaries: string[] = [];
+/**
+ * The tiny run's training intervals by their timeline summary. With sameInit (the default) both tasks
+ * start round 1 from one initial checkpoint, so each round-1 slave would start from its master's own
+ * checkpoint: it is not scheduled, it reuses the master's result.
+ */
+function trainingSummaries(): { shown: string[]; notScheduled: string[] } {
+  const shown: string[] = [];
+  const notScheduled: string[] = [];
   for (let round = 1; round <= tinyRunRounds; round++) {
     for (const task of [0, 1]) {
-      summaries.push(`trainInterval • round ${round}: task ${task} master, 5 steps`);
+      shown.push(`trainInterval • round ${round}: task ${task} master, 5 steps`);
       // With two tasks the donor of task m is always the other task.
-      summaries.push(`trainInterval • round ${round}: task ${task} slave from task ${1 - task}, 5 steps`);
+      const slave = `trainInterval • round ${round}: task ${task} slave from task ${1 - task}, 5 steps`;
+      (round === 1 ? notScheduled : shown).push(slave);
     }
   }
-  return summaries;
+  return { shown, notScheduled };
 }
 
 describe('the Temporal web UI shows an AMTO run', { timeout: 180_000 }, () => {
@@ -83,13 +89,16 @@ describe('the Temporal web UI shows an AMTO run', { timeout: 180_000 }, () => {
     assert.ok(text.includes(workflowId), `the page does not name ${workflowId}`);
     assert.match(text, /Workflow Type\s+amtoTraining/);
     assert.match(text, /\bCompleted\b/);
+    const training = trainingSummaries();
     const expected = [
       'prepareRun • prepare 2 splits and initial checkpoints',
-      ...expectedTrainingSummaries(),
+      ...training.shown,
       `evaluate • test: the chosen model (task ${result.chosenTask}) on the test set`,
     ];
     const missing = expected.filter((summary) => !text.includes(summary));
     assert.deepEqual(missing, [], `summaries missing from the timeline:\n${missing.join('\n')}`);
+    const unexpected = training.notScheduled.filter((summary) => text.includes(summary));
+    assert.deepEqual(unexpected, [], `slaves that start from their master's checkpoint were scheduled`);
   });
 
   test('the Search Attributes tab shows the round, arch and dataset the workflow upserted', async () => {

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { after, before } from 'node:test';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Environment } from '../../infra/environment';
 import type {
   RunStateDocument,
   TrainIntervalHeartbeat,
@@ -16,6 +18,7 @@ import type {
 import type { RunConfigInput, TransferDecision } from '../../amto';
 import type { ActivityDeps } from '../../activities/activity-deps';
 import { amtoTraining } from '../../workflows';
+import { resumePointOf } from '../helpers/heartbeat-details';
 
 /** FAULT_LONG=1 runs the long forms (more rounds, longer outages); the short forms run in `npm test`. */
 export const longForm = process.env.FAULT_LONG === '1';
@@ -174,23 +177,19 @@ export interface PendingBeat {
   activityId: string;
   attempt: number;
   lastHeartbeatMs: number;
-  resumePoint: Partial<TrainIntervalHeartbeat> | null;
+  resumePoint: TrainIntervalHeartbeat | null;
 }
 
 export async function pendingBeats(handle: WorkflowHandle): Promise<PendingBeat[]> {
   const { raw } = await handle.describe();
   return (raw.pendingActivities ?? []).map((activity) => {
-    const data = activity.heartbeatDetails?.payloads?.[0]?.data;
     const seconds = Number(activity.lastHeartbeatTime?.seconds ?? 0);
     const nanos = activity.lastHeartbeatTime?.nanos ?? 0;
     return {
       activityId: activity.activityId ?? '',
       attempt: activity.attempt ?? 0,
       lastHeartbeatMs: seconds * 1000 + nanos / 1e6,
-      resumePoint:
-        data && data.length > 0
-          ? (JSON.parse(Buffer.from(data).toString('utf8')) as Partial<TrainIntervalHeartbeat>)
-          : null,
+      resumePoint: resumePointOf(activity),
     };
   });
 }
@@ -225,4 +224,32 @@ export function amtoCli(
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('exit', (code) => resolve({ code, output }));
   });
+}
+
+/** Whether a visibility query on the AmtoRetrying search attribute (the web UI's list of stalled runs) lists the workflow; waits for indexing. */
+export async function listedAs(client: Client, workflowId: string, retrying: boolean): Promise<boolean> {
+  const query = `WorkflowId = '${workflowId}' AND AmtoRetrying = ${retrying}`;
+  return waitFor(`${query} to list the run`, 30_000, async () => {
+    for await (const info of client.workflow.list({ query })) {
+      if (info.workflowId === workflowId) return true;
+    }
+    return undefined;
+  });
+}
+
+/** A client of the environment's Temporal for one test file: connected before its tests, closed after. */
+export function fileClient(environment: Environment): () => Client {
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+  before(async () => {
+    connection = await Connection.connect({ address: environment.temporal.address });
+    client = new Client({ connection, namespace: environment.temporal.namespace });
+  });
+  after(async () => {
+    await connection?.close();
+  });
+  return () => {
+    assert.ok(client, "the file's Temporal client is connected before its tests");
+    return client;
+  };
 }

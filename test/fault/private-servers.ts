@@ -5,12 +5,33 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironment, type Environment } from '../../infra/environment';
 import { serverStatus, startServers, stopServers } from '../../infra/servers';
 import type { ServerName } from '../../infra/server-binaries';
 import { freePort } from '../integration/storage/private-minio';
+
+/** Whether nothing listens on 127.0.0.1:port right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port whose next one is free too: MinIO's console takes the next port, and a MinIO whose console
+ * port is taken answers its health check, then exits.
+ */
+async function freeMinioPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65535 && (await isFree(port + 1))) return port;
+  }
+}
 
 export class PrivateServers {
   private constructor(
@@ -24,7 +45,7 @@ export class PrivateServers {
     const dir = mkdtempSync(join(tmpdir(), 'amto-fault-servers-'));
     // The server binaries are the shared ones; data, logs and pid files stay in the private directory.
     symlinkSync(join(shared.cacheDir, 'bin'), join(dir, 'bin'));
-    const [temporalPort, uiPort, minioPort] = [await freePort(), await freePort(), await freePort()];
+    const [temporalPort, uiPort, minioPort] = [await freePort(), await freePort(), await freeMinioPort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       AMTO_CACHE_DIR: dir,

@@ -4,66 +4,41 @@
  *  - Temporal SIGKILLed mid-round and restarted on the same SQLite file;
  *  - MinIO SIGKILLed mid-round and restarted on the same data directory;
  *  - MinIO frozen (SIGSTOP) for longer than the store's 30 s request timeout;
- *  - the workflow terminated mid-round, then `amto resume <workflowId>` from the saved run state.
- * Each must end with the decisions and losses of an undisturbed run of the same seed.
+ *  - the workflow terminated mid-round, then `amto resume <workflowId>` from the saved run state, and
+ *    the run found by that workflow id for `amto pause|stop|status|report`.
+ * Each must end with the decisions and losses of an undisturbed run of the same seed. The workers train
+ * on the default backend (native TensorFlow; the graph engine for small-cnn): nothing here needs a kill
+ * to land inside a chunk.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import type { RunConfigInput } from '../../amto';
-import { amtoTraining } from '../../workflows';
-import { createActivityDeps } from '../../workers/create-deps';
-import { startWorkerFleet, type WorkerFleet } from '../helpers/worker-processes';
-import {
-  amtoCli,
-  assertNothingLost,
-  faultConfig,
-  finishedRun,
-  longForm,
-  pendingBeats,
-  referenceRun,
-  roundsOf,
-  waitFor,
-  type FinishedRun,
-} from './fault-run';
+import { pauseSignal, progressQuery } from '../../workflows/messages';
+import { amtoCli, assertNothingLost, finishedRun, longForm, pendingBeats, waitFor } from './fault-run';
+import { FaultSuite, type FaultRun } from './fault-suite';
 import { PrivateServers } from './private-servers';
 
 let servers: PrivateServers;
-let connection: Connection;
-let client: Client;
-let fleet: WorkerFleet;
-let reference: FinishedRun;
-let deps: ReturnType<typeof createActivityDeps>;
+let suite: FaultSuite;
 
-async function connect(): Promise<void> {
-  connection = await Connection.connect({ address: servers.environment.temporal.address });
-  client = new Client({ connection, namespace: servers.environment.temporal.namespace });
-}
+/** The terminate-and-resume scenario pauses its resumed run after round 2, so it needs a third. */
+const terminatedRounds = longForm ? 4 : 3;
 
 before(async () => {
   servers = await PrivateServers.start();
-  deps = createActivityDeps(servers.environment);
-  await connect();
-  fleet = await startWorkerFleet(`amto-srv-${randomUUID().slice(0, 8)}`, 120_000, () => ({
-    prefix: [],
-    env: servers.env,
-  }));
-  reference = await referenceRun(
-    client,
-    deps,
-    fleet.control,
-    // As long as the longest scenario (terminate + resume needs two rounds).
-    faultConfig(`srv-ref-${randomUUID().slice(0, 8)}`, fleet.queues, longForm ? 4 : 2),
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${fleet.output()}`);
+  suite = await FaultSuite.start({
+    label: 'srv',
+    environment: servers.environment,
+    hostOf: () => ({ prefix: [], env: servers.env }),
+    referenceRounds: terminatedRounds,
   });
 });
 
 after(async () => {
-  await fleet?.stop();
-  await connection?.close();
+  await suite?.stop();
   await servers?.stop();
 });
 
@@ -71,25 +46,10 @@ function amto(args: string[]): Promise<{ code: number | null; output: string }> 
   return amtoCli(args, servers.env);
 }
 
-async function startRun(
-  label: string,
-  workflowIdFor: (runId: string) => string = (runId) => `amto-${runId}`,
-  rounds?: number,
-): Promise<{ runId: string; config: RunConfigInput; handle: WorkflowHandle }> {
-  const runId = `srv-${label}-${randomUUID().slice(0, 8)}`;
-  const config = faultConfig(runId, fleet.queues, rounds);
-  const handle = await client.workflow.start(amtoTraining, {
-    taskQueue: fleet.control,
-    workflowId: workflowIdFor(runId),
-    args: [config],
-  });
-  return { runId, config, handle };
-}
-
 /** Mid-round: a training interval has heartbeated. */
-async function midRound(handle: WorkflowHandle): Promise<void> {
+async function midRound(run: FaultRun): Promise<void> {
   await waitFor('a training heartbeat', 240_000, async () =>
-    (await pendingBeats(handle)).some((beat) => beat.lastHeartbeatMs > 0) ? true : undefined,
+    (await pendingBeats(run.handle)).some((beat) => beat.lastHeartbeatMs > 0) ? true : undefined,
   );
 }
 
@@ -98,11 +58,11 @@ async function resultThroughOutages(workflowId: string, timeoutMs = 600_000): Pr
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await client.workflow.getHandle(workflowId).result();
+      await suite.client.workflow.getHandle(workflowId).result();
       return;
     } catch (error) {
       if (Date.now() > deadline || (error as Error).name === 'WorkflowFailedError') {
-        throw new Error(`${String(error)}\n${fleet.output()}`);
+        throw new Error(`${String(error)}\n${suite.fleet.output()}`);
       }
       await sleep(1000);
     }
@@ -111,23 +71,104 @@ async function resultThroughOutages(workflowId: string, timeoutMs = 600_000): Pr
 
 /** Starts a run, injects the fault mid-round, and checks the run finishes with nothing lost. */
 async function survives(label: string, inject: () => Promise<void>): Promise<void> {
-  const { runId, config, handle } = await startRun(label);
-  await midRound(handle);
+  const run = await suite.startRun(label);
+  await midRound(run);
   await inject();
-  await resultThroughOutages(handle.workflowId);
-  // A fresh handle: the Temporal scenario reconnects the client.
-  const run = await finishedRun(deps, client.workflow.getHandle(handle.workflowId), runId, roundsOf(config));
-  await assertNothingLost(deps, run, reference, config);
+  await resultThroughOutages(run.handle.workflowId);
+  await suite.assertLostNothing(run);
 }
 
 describe('server faults', () => {
+  test('workflow terminated mid-run, then `amto resume|pause|stop|status|report <workflowId>`: the same decisions', async () => {
+    const { deps, client } = suite;
+    // Started under a workflow id of the user's choosing (as `temporal workflow start --workflow-id` does).
+    const run = await suite.startRun('terminated', {
+      rounds: terminatedRounds,
+      workflowIdFor: (id) => `my-run-${id}`,
+    });
+    const { runId, config, handle } = run;
+    // Terminate in round 2, after round 1's run state was saved.
+    await waitFor('round 1 saved', 240_000, async () =>
+      (await deps.runStates.loadLatestRunState(runId).catch(() => null)) === null ? undefined : true,
+    );
+    await midRound(run);
+    await handle.terminate('fault test: the workflow is lost');
+    // Every command below is given the user's workflow id, never the run id.
+    const resumedId = `amto-${runId}-resumed-1`;
+    const resuming = amto([
+      'resume',
+      handle.workflowId,
+      '--task-queue',
+      suite.fleet.control,
+      '--detach',
+      '--json',
+    ]);
+    // Hold the resumed run after its round 2: paused while round 2 trains (a signal sent here lands
+    // long before a round can end; a CLI started now could come after it on a loaded machine).
+    // `amto pause` below then finds the run again by the user's workflow id.
+    await waitFor('the resumed run to train round 2', 240_000, async () => {
+      const training = await client.workflow
+        .getHandle(resumedId)
+        .describe()
+        .then(
+          ({ raw }) => (raw.pendingActivities ?? []).length > 0,
+          () => false,
+        );
+      return training ? true : undefined;
+    });
+    await client.workflow.getHandle(resumedId).signal(pauseSignal);
+    const resumed = await resuming;
+    assert.equal(resumed.code, 0, resumed.output);
+    assert.deepEqual(
+      (({ runId: id, workflowId }) => [id, workflowId])(
+        JSON.parse(resumed.output) as { runId: string; workflowId: string },
+      ),
+      [runId, resumedId],
+    );
+    // pause and stop find the resumed workflow by the user's id: it holds after round 2, then stops there.
+    const paused = await amto(['pause', handle.workflowId]);
+    assert.equal(paused.code, 0, paused.output);
+    assert.match(paused.output, new RegExp(`Run ${runId} will pause before its next round`));
+    await waitFor('the resumed run to pause after round 2', 240_000, async () => {
+      const progress = await client.workflow.getHandle(resumedId).query(progressQuery);
+      return progress.phase === 'paused' && progress.round === 2 ? true : undefined;
+    });
+    const stopped = await amto(['stop', handle.workflowId]);
+    assert.equal(stopped.code, 0, stopped.output);
+    assert.match(stopped.output, new RegExp(`Run ${runId} will stop after round 2,`));
+    const result = await suite.resultOf(client.workflow.getHandle(resumedId));
+    assert.deepEqual([result.rounds, result.stopReason], [2, 'stopped-by-user']);
+    const status = await amto(['status', handle.workflowId, '--json']);
+    assert.equal(status.code, 0, status.output);
+    const shown = JSON.parse(status.output) as { runId: string; workflowId: string; status: string };
+    assert.deepEqual([shown.runId, shown.workflowId, shown.status], [runId, resumedId, 'COMPLETED']);
+    const faulted = await finishedRun(deps, client.workflow.getHandle(resumedId), runId, 2);
+    // The resumed workflow's history holds only the rounds it ran; the per-round documents hold all.
+    assert.deepEqual(
+      faulted.documents.map((document) => document.workflowId),
+      [handle.workflowId, resumedId],
+    );
+    await assertNothingLost(deps, { ...faulted, intervals: [] }, await suite.reference, config);
+    // The report, from the store's per-round documents, of the run the workflow id names.
+    const out = mkdtempSync(join(tmpdir(), 'amto-fault-report-'));
+    try {
+      const report = await amto(['report', handle.workflowId, '--out', out, '--json']);
+      assert.equal(report.code, 0, report.output);
+      const files = JSON.parse(report.output) as { html: string; pngs: string[] };
+      assert.ok(files.html.startsWith(out) && existsSync(files.html), files.html);
+      assert.match(readFileSync(files.html, 'utf8'), new RegExp(`<h1>AMTO run <code>${runId}</code></h1>`));
+      assert.ok(files.pngs.length > 0 && files.pngs.every((png) => existsSync(png)));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   test('Temporal dev server SIGKILLed mid-round and restarted on its SQLite file: nothing lost', () =>
     survives('temporal', async () => {
       await servers.kill('temporal');
       await sleep(longForm ? 15_000 : 5_000);
       await servers.restart();
-      await connection.close();
-      await connect();
+      await suite.reconnect();
     }));
 
   test('MinIO SIGKILLed mid-round and restarted on its data: nothing lost', () =>
@@ -146,30 +187,4 @@ describe('server faults', () => {
         await servers.signal('minio', 'SIGCONT');
       }
     }));
-
-  test('workflow terminated mid-run, then `amto resume <workflowId>`: the same final decisions', async () => {
-    // Started under a workflow id of the user's choosing (as `temporal workflow start --workflow-id` does).
-    const { runId, config, handle } = await startRun('terminated', (id) => `my-run-${id}`, longForm ? 4 : 2);
-    // Terminate in round 2, after round 1's run state was saved.
-    await waitFor('round 1 saved', 240_000, async () =>
-      (await deps.runStates.loadLatestRunState(runId).catch(() => null)) === null ? undefined : true,
-    );
-    await midRound(handle);
-    await handle.terminate('fault test: the workflow is lost');
-    const resumed = await amto(['resume', handle.workflowId, '--task-queue', fleet.control, '--json']);
-    assert.equal(resumed.code, 0, resumed.output);
-    const resumedId = `amto-${runId}-resumed-1`;
-    // The user's workflow id finds the run, and its resumed workflow.
-    const status = await amto(['status', handle.workflowId, '--json']);
-    assert.equal(status.code, 0, status.output);
-    const shown = JSON.parse(status.output) as { runId: string; workflowId: string; status: string };
-    assert.deepEqual([shown.runId, shown.workflowId, shown.status], [runId, resumedId, 'COMPLETED']);
-    const faulted = await finishedRun(deps, client.workflow.getHandle(resumedId), runId, roundsOf(config));
-    // The resumed workflow's history holds only the rounds it ran; the per-round documents hold all.
-    assert.deepEqual(
-      faulted.documents.map((document) => document.workflowId),
-      [handle.workflowId, ...Array.from({ length: roundsOf(config) - 1 }, () => resumedId)],
-    );
-    await assertNothingLost(deps, { ...faulted, intervals: [] }, reference, config);
-  });
 });

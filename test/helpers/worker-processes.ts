@@ -38,6 +38,13 @@ export interface WorkerHost {
 const thisHost: WorkerHost = { prefix: [], env: process.env };
 
 /**
+ * How long a worker may take to start polling. Seconds on a quiet machine; on a shared 2-core machine
+ * at load 30-40, three workers starting at once (tfjs, native TensorFlow, the control worker's workflow
+ * bundle) took over 120 s.
+ */
+export const workerStartTimeoutMs = 300_000;
+
+/**
  * This host, training on WASM: its steps are slow enough (tens of ms) for a test to kill a worker
  * inside an in-interval chunk; on native TensorFlow's graph engine a whole interval of the tiny test
  * configs can end before a heartbeat is seen.
@@ -58,6 +65,23 @@ function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): Wor
   });
 }
 
+/** Starts one worker of a role on a queue and resolves once it polls (stopped again if it never does). */
+export async function startWorker(
+  role: WorkerRole,
+  taskQueue: string,
+  host: WorkerHost = thisHost,
+  startTimeoutMs = workerStartTimeoutMs,
+): Promise<WorkerProcess> {
+  const worker = spawnWorker(role, taskQueue, host);
+  try {
+    await waitUntilPolling(worker, Date.now() + startTimeoutMs);
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return worker;
+}
+
 /**
  * Starts a control worker on `queue` and master and slave workers on `<queue>-master` / `<queue>-slave`,
  * and resolves once all three poll. On failure the started workers are stopped before the error
@@ -65,7 +89,7 @@ function spawnWorker(role: WorkerRole, taskQueue: string, host: WorkerHost): Wor
  */
 export async function startWorkerFleet(
   queue: string,
-  startTimeoutMs = 120_000,
+  startTimeoutMs = workerStartTimeoutMs,
   hostOf: (role: WorkerRole) => WorkerHost = () => thisHost,
 ): Promise<WorkerFleet> {
   const queues = { master: `${queue}-master`, slave: `${queue}-slave` };

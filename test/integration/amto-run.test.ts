@@ -10,12 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { RunConfigInput, TransferDecision } from '../../amto';
-import type {
-  AmtoTrainingResult,
-  RunStateDocument,
-  TrainIntervalHeartbeat,
-  TrainIntervalResult,
-} from '../../activities/contracts';
+import type { AmtoTrainingResult, RunStateDocument, TrainIntervalResult } from '../../activities/contracts';
 import { loadEnvironment } from '../../infra/environment';
 import { selectBackend } from '../../ml/backend';
 import { loadFashionMnist, selectSamples } from '../../ml/datasets';
@@ -23,6 +18,7 @@ import { evaluate, modelFromArtifacts } from '../../ml/training';
 import { keyInStore } from '../../storage/object-url';
 import { amtoTraining } from '../../workflows';
 import { createActivityDeps } from '../../workers/create-deps';
+import { resumePointOf } from '../helpers/heartbeat-details';
 import { startWorkerFleet, wasmHost, type WorkerFleet } from '../helpers/worker-processes';
 
 const environment = loadEnvironment();
@@ -66,12 +62,9 @@ function mean(values: (number | null)[]): number {
 
 async function masterHeartbeatNamesCheckpoint(handle: WorkflowHandle): Promise<boolean> {
   const { raw } = await handle.describe();
-  return (raw.pendingActivities ?? []).some((activity) => {
-    const data = activity.heartbeatDetails?.payloads?.[0]?.data;
-    if (!data || data.length === 0) return false;
-    const details = JSON.parse(Buffer.from(data).toString('utf8')) as Partial<TrainIntervalHeartbeat>;
-    return details.checkpoint?.includes('/partial/master/') === true;
-  });
+  return (raw.pendingActivities ?? []).some(
+    (activity) => resumePointOf(activity)?.checkpoint.includes('/partial/master/') === true,
+  );
 }
 
 before(async () => {

@@ -40,6 +40,11 @@ test('stop() lets a healthy worker shut down gracefully on SIGTERM', { timeout: 
   const worker = pollingWorker();
   try {
     await waitUntilPolling(worker, Date.now() + 120_000);
+    // Its first line names the engine: by default every zoo model trains on the graph engine (setup builds it).
+    assert.match(
+      worker.output(),
+      /polling task queue "[^"]+" on \S+, engine graph \(TensorFlow [\d.]+ C library, \d+ intra-op threads?\)/,
+    );
     await worker.stop();
     assert.equal(worker.child.signalCode, null, worker.output());
     assert.equal(worker.child.exitCode, 0, worker.output());

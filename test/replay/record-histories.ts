@@ -1,7 +1,8 @@
 /**
  * Regenerates the replay fixtures from real runs (spawned workers, tfjs WASM, the dev server, MinIO):
- *   node --import tsx test/replay/record-histories.ts
- * Re-record after an intended change to the workflow's commands, and say so in the commit.
+ *   node --import tsx test/replay/record-histories.ts [scenario ...]   (default: every scenario)
+ * Re-record after an intended change to the workflow's commands, and say so in the commit. Fixtures
+ * recorded before a change guarded by patched() are kept: they show old histories still replay.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,11 @@ const scenarios: Array<{ name: string; config: Partial<RunConfigInput> }> = [
   { name: 'short-run', config: { maxIterations: 10 } },
   // Two workflow runs: the first ends in continue-as-new after one round, the second finishes.
   { name: 'continue-as-new', config: { maxIterations: 10, continueAsNewEveryRounds: 1 } },
+  // Recorded with the round-cost patches: round 1's slaves reuse their masters' results (sameInit),
+  // and each round's run-state write and retention run beside the next round.
+  { name: 'same-init-persist-beside', config: { maxIterations: 15 } },
 ];
+const only = process.argv.slice(2);
 
 async function run(): Promise<void> {
   const environment = loadEnvironment();
@@ -28,7 +33,7 @@ async function run(): Promise<void> {
     const client = new Client({ connection, namespace: environment.temporal.namespace });
     const outDir = join(__dirname, 'histories');
     mkdirSync(outDir, { recursive: true });
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((each) => only.length === 0 || only.includes(each.name))) {
       const runId = `replay-${scenario.name}-${Date.now().toString(36)}`;
       const workflowId = `amto-${runId}`;
       const config: RunConfigInput = {

@@ -14,6 +14,8 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 
+import { persistBesideNextRoundPatch, reuseMasterForSameStartPatch } from '../../workflows/amto-training';
+
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** The parts of a recorded history's JSON this test reads. */
@@ -48,6 +50,23 @@ describe('workflow replay', () => {
     const continued = fixtures.find((fixture) => fixture.workflowId === 'continue-as-new-run1');
     const lastEvent = continued?.history.events.at(-1);
     assert.ok(lastEvent?.workflowExecutionContinuedAsNewEventAttributes, 'run 1 ends in continue-as-new');
+    // Histories from before and after the round-cost patches: both code paths of each patched() replay.
+    const patchIds = (fixture: (typeof fixtures)[number]): string[] =>
+      fixture.history.events.flatMap((event) => {
+        const marker = event.markerRecordedEventAttributes as
+          { details?: Record<string, { payloads?: Array<{ data?: string }> }> } | undefined;
+        const data = marker?.details?.['patch-data']?.payloads?.[0]?.data;
+        return data === undefined
+          ? []
+          : [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id];
+      });
+    const patchedOnes = fixtures.filter((fixture) =>
+      [persistBesideNextRoundPatch, reuseMasterForSameStartPatch].every((id) =>
+        patchIds(fixture).includes(id),
+      ),
+    );
+    assert.ok(patchedOnes.length > 0, 'a fixture recorded with both patches');
+    assert.ok(patchedOnes.length < fixtures.length, 'fixtures recorded before the patches');
   });
 
   test('every recorded history replays on the current workflow code', async () => {

@@ -17,6 +17,9 @@ test('variables override the defaults; https endpoints default to port 443', () 
   const environment = loadEnvironment({
     TEMPORAL_ADDRESS: 'temporal.example:7233',
     MINIO_ENDPOINT: 'https://s3.example.com',
+    // Off this machine the minioadmin default is refused (test/unit/security-minio-settings.test.ts).
+    MINIO_ACCESS_KEY: 'runner',
+    MINIO_SECRET_KEY: 'runner-secret',
     MINIO_BUCKET: 'my-runs',
     AMTO_STORE_DIR: '/data/amto',
   });

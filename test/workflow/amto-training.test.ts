@@ -97,30 +97,44 @@ function configFor(
   };
 }
 
-/** The same run computed directly with amto/'s step function and the scripted results. */
-function expectedRun(config: RunConfig): { state: AmtoState; decisions: TransferDecision[][] } {
-  let state = initialState(config, scriptedPreparedRun(config.tasks).initialCheckpoints);
+/**
+ * The same run computed directly with amto/'s step function and the scripted results; with one shared
+ * initial checkpoint, a slave that starts from its master's own checkpoint has the master's result
+ * (what deterministic training of it gives, and what the workflow reuses instead of training it).
+ */
+function expectedRun(
+  config: RunConfig,
+  sharedInitialCheckpoint = false,
+): { state: AmtoState; decisions: TransferDecision[][] } {
+  const initial = scriptedPreparedRun(config.tasks).initialCheckpoints;
+  if (sharedInitialCheckpoint) initial.fill('r0/init');
+  let state = initialState(config, initial);
   const decisions: TransferDecision[][] = [];
   while (!isFinished(state)) {
     const plan = planRound(state, config);
-    const results = plan.assignments.map((assignment) => ({
-      task: assignment.task,
-      master: scriptedTrainResult({
+    const results = plan.assignments.map((assignment) => {
+      const master = scriptedTrainResult({
         round: plan.round + 1,
         task: assignment.task,
         role: 'master',
         sourceTask: assignment.task,
-      }),
-      slave:
-        assignment.donor === null
-          ? null
-          : scriptedTrainResult({
-              round: plan.round + 1,
-              task: assignment.task,
-              role: 'slave',
-              sourceTask: assignment.donor,
-            }),
-    }));
+      });
+      return {
+        task: assignment.task,
+        master,
+        slave:
+          assignment.donor === null
+            ? null
+            : assignment.slaveFrom === assignment.masterFrom
+              ? master
+              : scriptedTrainResult({
+                  round: plan.round + 1,
+                  task: assignment.task,
+                  role: 'slave',
+                  sourceTask: assignment.donor,
+                }),
+      };
+    });
     const applied = applyRound(state, config, plan, results);
     state = applied.state;
     decisions.push(applied.decisions);
@@ -134,27 +148,31 @@ function parsed(input: RunConfigInput): RunConfig {
   return result.config;
 }
 
+/** Runs the 5-round config on the mock activities; every round's decisions must equal amto/'s. */
+async function runMatchingAmto(
+  recorder: MockRecorder,
+  queues: { control: string; master: string; slave: string },
+) {
+  const input = configFor(queues);
+  const result = await client.workflow.execute(amtoTraining, {
+    taskQueue: queues.control,
+    workflowId: `amto-test-${randomUUID()}`,
+    args: [input],
+  });
+  const expected = expectedRun(parsed(input), recorder.sharedInitialCheckpoint === true);
+  const roundDocs = recorder.documents.filter((doc) => doc.result === null);
+  assert.equal(roundDocs.length, 5);
+  roundDocs.forEach((doc, round) => {
+    assert.deepEqual(doc.state.history.at(-1)?.decisions, expected.decisions[round], `round ${round + 1}`);
+  });
+  return { result, expected, roundDocs };
+}
+
 describe('amtoTraining workflow (mocked activities, real dev server)', () => {
   test('donors, decisions, RL values and the result equal amto/ step by step', async () => {
     const recorder: MockRecorder = { trained: [], documents: [] };
     await withWorkers(recorder, async (queues) => {
-      const input = configFor(queues);
-      const config = parsed(input);
-      const result = await client.workflow.execute(amtoTraining, {
-        taskQueue: queues.control,
-        workflowId: `amto-test-${randomUUID()}`,
-        args: [input],
-      });
-      const expected = expectedRun(config);
-      const roundDocs = recorder.documents.filter((doc) => doc.result === null);
-      assert.equal(roundDocs.length, 5);
-      roundDocs.forEach((doc, round) => {
-        assert.deepEqual(
-          doc.state.history.at(-1)?.decisions,
-          expected.decisions[round],
-          `round ${round + 1}`,
-        );
-      });
+      const { result, expected } = await runMatchingAmto(recorder, queues);
       const finalDoc = recorder.documents.at(-1);
       assert.deepEqual(
         finalDoc?.state.tasks.map((task) => task.relationship),
@@ -171,6 +189,26 @@ describe('amtoTraining workflow (mocked activities, real dev server)', () => {
       const slaves = recorder.trained.filter((input) => input.role === 'slave');
       assert.equal(slaves.length, 15);
       for (const slave of slaves) assert.notEqual(slave.sourceTask, slave.task);
+    });
+  });
+
+  test("sameInit: a slave starting from its master's own checkpoint is not trained; decisions as amto/ with its result = the master's", async () => {
+    const recorder: MockRecorder = { trained: [], documents: [], sharedInitialCheckpoint: true };
+    await withWorkers(recorder, async (queues) => {
+      const { result, expected, roundDocs } = await runMatchingAmto(recorder, queues);
+      // Round 1: every donor's checkpoint is the shared one, so no slave trained; r stayed put, none accepted.
+      const firstRound = roundDocs[0]?.state.history.at(-1)?.decisions ?? [];
+      assert.equal(firstRound.length, 3);
+      for (const decision of firstRound) {
+        assert.equal(decision.accepted, false);
+        assert.equal(decision.slaveValLoss, decision.masterValLoss);
+        assert.equal(decision.relationshipAfter, decision.relationshipBefore);
+      }
+      const slaves = recorder.trained.filter((trained) => trained.role === 'slave');
+      assert.equal(slaves.filter((slave) => slave.round === 1).length, 0);
+      assert.equal(slaves.length, 12, 'rounds 2-5 train their slaves');
+      assert.equal(result.transfersTried, 15);
+      assert.equal(result.transfersAccepted, expected.state.transfersAccepted);
     });
   });
 

@@ -54,6 +54,8 @@ export function scriptedPreparedRun(tasks: number): PreparedRun {
 export interface MockRecorder {
   trained: TrainIntervalInput[];
   documents: RunStateDocument[];
+  /** prepareRun names one initial checkpoint for every task (sameInit's one shared checkpoint). */
+  sharedInitialCheckpoint?: boolean;
   /** Awaited before each trainInterval returns: lets a test hold a round open. */
   beforeTrainReturns?: (input: TrainIntervalInput) => Promise<void>;
 }
@@ -61,7 +63,9 @@ export interface MockRecorder {
 export function createMockActivities(recorder: MockRecorder): AmtoActivities {
   return {
     async prepareRun({ config }) {
-      return { ...scriptedPreparedRun(config.tasks), datasetName: datasetNameFor(config) };
+      const prepared = scriptedPreparedRun(config.tasks);
+      if (recorder.sharedInitialCheckpoint === true) prepared.initialCheckpoints.fill('r0/init');
+      return { ...prepared, datasetName: datasetNameFor(config) };
     },
     async trainInterval(input) {
       recorder.trained.push(input);

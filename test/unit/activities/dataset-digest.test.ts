@@ -6,7 +6,8 @@ import type { DatasetSplits } from '../../../ml/datasets';
 
 function splits(pixel: number, label = 1): DatasetSplits {
   const train = {
-    images: new Float32Array([0, 0.5, pixel, 1]),
+    images: new Uint8Array([0, 128, pixel, 255]),
+    stored: [1, 2, 1] as const,
     labels: new Int32Array([0, label]),
     n: 2,
     height: 1,
@@ -20,17 +21,20 @@ function splits(pixel: number, label = 1): DatasetSplits {
 
 describe('dataset digest', () => {
   test('the same decoded data gives the same digest; one pixel or label more or less, another', () => {
-    assert.equal(datasetDigest(splits(0.25)), datasetDigest(splits(0.25)));
-    assert.notEqual(datasetDigest(splits(0.25)), datasetDigest(splits(0.2500001)));
-    assert.notEqual(datasetDigest(splits(0.25)), datasetDigest(splits(0.25, 0)));
+    assert.equal(datasetDigest(splits(64)), datasetDigest(splits(64)));
+    assert.notEqual(datasetDigest(splits(64)), datasetDigest(splits(65)));
+    assert.notEqual(datasetDigest(splits(64)), datasetDigest(splits(64, 0)));
+    const served = splits(64);
+    const resized = { train: { ...served.train, height: 2, width: 4 }, test: null };
+    assert.notEqual(datasetDigest(served), datasetDigest(resized), 'the same pixels served at another size');
   });
 
   test('a worker whose data differs fails without retry, naming both digests', () => {
-    const recorded = datasetDigest(splits(0.25));
-    assert.doesNotThrow(() => checkDatasetDigest(splits(0.25), recorded, 'run-1'));
-    assert.doesNotThrow(() => checkDatasetDigest(splits(0.75), undefined, 'run-1'));
+    const recorded = datasetDigest(splits(64));
+    assert.doesNotThrow(() => checkDatasetDigest(splits(64), recorded, 'run-1'));
+    assert.doesNotThrow(() => checkDatasetDigest(splits(192), undefined, 'run-1'));
     assert.throws(
-      () => checkDatasetDigest(splits(0.75), recorded, 'run-1'),
+      () => checkDatasetDigest(splits(192), recorded, 'run-1'),
       (error: unknown) =>
         error instanceof ApplicationFailure &&
         error.type === 'InvalidDataset' &&

@@ -7,6 +7,7 @@ import {
   failureFor,
   isRetryableErrorType,
   nonRetryableErrorTypes,
+  retryableByErrorType,
 } from '../../../activities/non-retryable';
 import { TrainingDivergedError } from '../../../ml/training';
 import {
@@ -18,6 +19,7 @@ import {
   StoreConfigurationError,
   StoreUnavailableError,
 } from '../../../storage/errors';
+import * as storageErrors from '../../../storage/errors';
 
 describe('failureFor', () => {
   const cases: Array<[string, Error, string, boolean]> = [
@@ -77,11 +79,35 @@ describe('failureFor', () => {
     assert.equal(failureFor(own), own);
   });
 
-  test('the table lists exactly the non-retryable types', () => {
+  test('the table: what no retry can fix, and what is retried (a change here is a change of behaviour)', () => {
+    assert.deepEqual([...nonRetryableErrorTypes].sort(), [
+      'CheckpointNotFound',
+      'CorruptCheckpoint',
+      'CorruptObject',
+      'DatasetError',
+      'InvalidDataset',
+      'InvalidKey',
+      'InvalidRunConfig',
+      'ObjectNotFound',
+      'RunDataExists',
+      'RunNotFound',
+      'StoreAccessDenied',
+      'StoreConfiguration',
+      'TrainingDiverged',
+    ]);
     for (const type of nonRetryableErrorTypes) assert.equal(isRetryableErrorType(type), false, type);
-    assert.ok(nonRetryableErrorTypes.includes('StoreAccessDenied'));
-    assert.ok(!nonRetryableErrorTypes.includes('StoreUnavailable'));
+    assert.equal(isRetryableErrorType('StoreUnavailable'), true);
+    // Unknown types (a lost connection, a plain StorageError of an unexpected S3 reply) are retried.
     assert.equal(isRetryableErrorType('NeverHeardOf'), true);
+    assert.equal(isRetryableErrorType('StorageError'), true);
+  });
+
+  test('every error class storage/ defines is a row of the table under its own name', () => {
+    const named = Object.values(storageErrors)
+      .map((ErrorClass) => new (ErrorClass as new (...args: string[]) => Error)('key', 'location', '').name)
+      .filter((name) => name !== 'StorageError');
+    assert.ok(named.length >= 10, named.join(', '));
+    for (const name of named) assert.ok(name in retryableByErrorType, `${name} has no row`);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   writeSyntheticImageFolder,
   type ImageDataset,
 } from '../../../ml/datasets';
+import { randomImageDataset } from './random-image-dataset';
 
 let root: string;
 let synthetic: string;
@@ -47,11 +48,18 @@ describe('image folders', () => {
     assert.deepEqual(countPerClass(train), [8, 8, 8]);
     assert.deepEqual(countPerClass(testSet), [2, 2, 2]);
     assert.deepEqual([train.height, train.width, train.channels, train.numClasses], [16, 12, 3, 3]);
+    assert.ok(train.images instanceof Uint8Array, 'held as 8-bit pixels');
     assert.equal(train.images.length, 24 * 16 * 12 * 3);
-    assert.ok(train.images.every((v) => v >= 0 && v <= 1));
     assert.ok(
-      train.images.some((v) => v > 0.5),
+      train.images.some((v) => v > 128),
       'the coloured shapes are there',
+    );
+    const batch = gatherBatch(train, [0, 1]);
+    const values = batch.images.dataSync();
+    tf.dispose([batch.images, batch.labels]);
+    assert.ok(
+      values.every((v, i) => v === Math.fround((train.images[i] as number) / 255)),
+      'scaled to [0, 1]',
     );
     // Same seed, same split; another seed, another split.
     const again = await loadImageFolder(synthetic, { inputShape: [16, 12, 3], seed: 1 });
@@ -146,7 +154,10 @@ describe('Fashion-MNIST', () => {
     assert.deepEqual(countPerClass(testSet), new Array(10).fill(1000));
     let max = 0;
     for (const v of testSet.images) max = Math.max(max, v);
-    assert.equal(max, 1);
+    assert.equal(max, 255);
+    const resized = await loadFashionMnist({ inputShape: [56, 56, 3] });
+    assert.equal(resized.train.images, train.images, 'one held copy at 28×28 whatever the input shape');
+    assert.deepEqual([resized.train.height, resized.train.width, resized.train.channels], [56, 56, 3]);
     assert.equal((await loadFashionMnist()).train, train, 'decoded once per process');
     assert.equal(FASHION_MNIST_DIR, '/usr/share/datasets/fashion-mnist');
   });
@@ -162,11 +173,12 @@ describe('Fashion-MNIST', () => {
 
 describe('batches, flips, splits and resizing', () => {
   const data: ImageDataset = {
-    // Two 2×3 RGB images: pixel value = 100·image + 10·column + channel, over 1000.
-    images: Float32Array.from({ length: 2 * 2 * 3 * 3 }, (_, i) => {
+    // Two 2×3 RGB images: pixel value = 100·image + 10·column + channel.
+    images: Uint8Array.from({ length: 2 * 2 * 3 * 3 }, (_, i) => {
       const [image, rest] = [Math.floor(i / 18), i % 18];
-      return (100 * image + 10 * Math.floor((rest % 9) / 3) + (rest % 3)) / 1000;
+      return 100 * image + 10 * Math.floor((rest % 9) / 3) + (rest % 3);
     }),
+    stored: [2, 3, 3],
     labels: Int32Array.from([0, 1]),
     n: 2,
     height: 2,
@@ -184,15 +196,15 @@ describe('batches, flips, splits and resizing', () => {
     assert.deepEqual(Array.from(batch.labels.dataSync()), [1, 0, 1]);
     // Image 1 flipped: column 0 holds the original column 2; image 0 unflipped.
     assert.deepEqual(
-      column(0, 0).map((v) => Math.round(v * 1000)),
+      column(0, 0).map((v) => Math.round(v * 255)),
       [120, 121, 122],
     );
     assert.deepEqual(
-      column(1, 0).map((v) => Math.round(v * 1000)),
+      column(1, 0).map((v) => Math.round(v * 255)),
       [0, 1, 2],
     );
     assert.deepEqual(
-      column(2, 2).map((v) => Math.round(v * 1000)),
+      column(2, 2).map((v) => Math.round(v * 255)),
       [100, 101, 102],
     );
     tf.dispose([batch.images, batch.labels]);
@@ -211,22 +223,78 @@ describe('batches, flips, splits and resizing', () => {
     assert.deepEqual(once(), once());
   });
 
-  test('resizeDataset and selectSamples', () => {
+  test('resizeDataset serves held pixels at another shape; batches resize them; selectSamples copies', () => {
     const grey: ImageDataset = {
       ...data,
       channels: 1,
       width: 2,
-      images: Float32Array.from([0, 1, 0, 1, 1, 1, 1, 1]),
+      stored: [2, 2, 1],
+      images: Uint8Array.from([0, 255, 0, 255, 255, 255, 255, 255]),
     };
     const rgb = resizeDataset(grey, [4, 4, 3]);
-    assert.deepEqual([rgb.height, rgb.width, rgb.channels, rgb.images.length], [4, 4, 3, 2 * 4 * 4 * 3]);
+    assert.deepEqual([rgb.height, rgb.width, rgb.channels], [4, 4, 3]);
+    assert.equal(rgb.images, grey.images, 'nothing is resized or copied until a batch is built');
+    const batch = gatherBatch(rgb, [0, 1]);
+    const values = batch.images.dataSync();
+    assert.deepEqual(batch.images.shape, [2, 4, 4, 3]);
+    tf.dispose([batch.images, batch.labels]);
     assert.ok(
-      rgb.images.slice(48).every((v) => Math.abs(v - 1) < 1e-6),
+      values.slice(48).every((v) => Math.abs(v - 1) < 1e-6),
       'the all-white image stays white',
     );
     assert.throws(() => resizeDataset(data, [4, 4, 1]), /cannot turn 3-channel images into 1 channels/);
     const picked = selectSamples(data, [1]);
     assert.deepEqual([picked.n, Array.from(picked.labels)], [1, [1]]);
     assert.deepEqual(picked.images, data.images.slice(18));
+  });
+
+  test('a batch of 8-bit pixels is bit-identical to the float32 dataset the loaders used to hold', () => {
+    const held = randomImageDataset({ n: 6, height: 5, width: 7, channels: 3, numClasses: 2, seed: 3 });
+    // What the loaders held before: byte / 255 rounded to float32, flipped by copying mirrored columns.
+    const floats = Float32Array.from(held.images, (byte) => byte / 255);
+    const indices = [4, 0, 5, 5, 2];
+    const draws = [0.1, 0.9, 0.3, 0.6, 0.45];
+    const pixels = 5 * 7 * 3;
+    const expected = new Float32Array(indices.length * pixels);
+    indices.forEach((index, b) => {
+      for (let y = 0; y < 5; y++)
+        for (let x = 0; x < 7; x++)
+          for (let c = 0; c < 3; c++) {
+            const from = index * pixels + y * 21 + ((draws[b] as number) < 0.5 ? 6 - x : x) * 3 + c;
+            expected[b * pixels + y * 21 + x * 3 + c] = floats[from] as number;
+          }
+    });
+    const source = [...draws];
+    const batch = gatherBatch(held, indices, () => source.shift() as number);
+    assert.deepEqual(batch.images.dataSync(), expected);
+    tf.dispose([batch.images, batch.labels]);
+  });
+
+  test('resizing per batch is bit-identical to resizing the whole float32 dataset first, flips after', () => {
+    const grey = randomImageDataset({ n: 40, height: 9, width: 11, channels: 1, numClasses: 2, seed: 4 });
+    const shape = [20, 16, 3] as const;
+    // What resizeDataset used to hold: every image scaled, resized in one go, grey repeated to RGB.
+    const whole = tf.tidy(() => {
+      const x = tf.tensor4d(
+        Float32Array.from(grey.images, (byte) => byte / 255),
+        [40, 9, 11, 1],
+      );
+      return tf.tile(tf.image.resizeBilinear(x, [20, 16]), [1, 1, 1, 3]);
+    });
+    const indices = [39, 3, 17, 3];
+    const draws = [0.2, 0.8, 0.7, 0.1];
+    const expected = tf.tidy(() =>
+      tf.concat(
+        indices.map((index, b) => {
+          const image = tf.slice(whole, [index, 0, 0, 0], [1, 20, 16, 3]);
+          return (draws[b] as number) < 0.5 ? tf.reverse(image, 2) : image;
+        }),
+      ),
+    );
+    const source = [...draws];
+    const batch = gatherBatch(resizeDataset(grey, shape), indices, () => source.shift() as number);
+    assert.deepEqual(batch.images.shape, [4, ...shape]);
+    assert.deepEqual(batch.images.dataSync(), expected.dataSync());
+    tf.dispose([whole, expected, batch.images, batch.labels]);
   });
 });

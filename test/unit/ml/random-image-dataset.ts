@@ -13,7 +13,10 @@ export function randomImageDataset(shape: {
   const { n, height, width, channels, numClasses, seed } = shape;
   const stream = createStream(seed, 'random-image-dataset');
   return {
-    images: Float32Array.from({ length: n * height * width * channels }, () => stream.nextFloat()),
+    images: Uint8Array.from({ length: n * height * width * channels }, () =>
+      Math.floor(stream.nextFloat() * 256),
+    ),
+    stored: [height, width, channels],
     labels: Int32Array.from({ length: n }, (_, i) => i % numClasses),
     n,
     height,
