@@ -65,6 +65,13 @@ export class GraphEngine implements StepEngine {
   private stateOf: tf.LayersModel | null = null;
   /** The model whose weights the graph's variables hold (load, store, evaluate). */
   private weightsOf: tf.LayersModel | null = null;
+  /**
+   * The tfjs tensors (weights, optimizer slots) the graph's variables equal, as of the last load or store;
+   * null once a step moved the graph on. A variable's data id changes on every write in tfjs (assign,
+   * setWeights, loadWeights, an optimizer step), so the same ids mean the same values.
+   */
+  private syncedWith: { optimizer: tf.MomentumOptimizer; iterations: number; dataIds: object[] } | null =
+    null;
 
   /** An engine for `model` with `optimizer`'s momentum settings; throws when the addon cannot load. */
   static create(
@@ -104,6 +111,13 @@ export class GraphEngine implements StepEngine {
 
   async load(model: tf.LayersModel, optimizer: tf.MomentumOptimizer): Promise<void> {
     this.checkModel(model);
+    // The next chunk of an interval, or the next interval of a resident session: the graph already holds
+    // exactly this state, and feeding it again would copy every weight and slot for nothing.
+    if (this.stateOf === model && (await this.holdsStateOf(optimizer, model))) {
+      this.iterationsAtLoad = optimizer.iterations;
+      this.stepsSinceLoad = 0;
+      return;
+    }
     const { feeds, targets } = this.weightFeeds(model);
     // Captured as a checkpoint captures them: checked against the model, in trainable-weight order.
     const state = await captureOptimizerState(optimizer, model);
@@ -124,6 +138,33 @@ export class GraphEngine implements StepEngine {
     this.stepsSinceLoad = 0;
     this.stateOf = model;
     this.weightsOf = model;
+    this.syncedWith = await this.stateIds(optimizer, model);
+  }
+
+  private async stateIds(
+    optimizer: tf.MomentumOptimizer,
+    model: tf.LayersModel,
+  ): Promise<NonNullable<GraphEngine['syncedWith']>> {
+    const [iterations, ...slots] = await optimizer.getWeights();
+    // getWeights returns a fresh iterations scalar and the live slot variables (not to be disposed).
+    iterations?.tensor.dispose();
+    return {
+      optimizer,
+      iterations: optimizer.iterations,
+      dataIds: [...model.weights.map((weight) => weight.read()), ...slots.map((slot) => slot.tensor)].map(
+        (tensor) => tensor.dataId,
+      ),
+    };
+  }
+
+  private async holdsStateOf(optimizer: tf.MomentumOptimizer, model: tf.LayersModel): Promise<boolean> {
+    const synced = this.syncedWith;
+    if (synced === null || synced.optimizer !== optimizer || synced.iterations !== optimizer.iterations)
+      return false;
+    const now = await this.stateIds(optimizer, model);
+    return (
+      now.dataIds.length === synced.dataIds.length && now.dataIds.every((id, i) => id === synced.dataIds[i])
+    );
   }
 
   private weightFeeds(model: tf.LayersModel): {
@@ -165,6 +206,7 @@ export class GraphEngine implements StepEngine {
     ];
     const [loss] = this.session.run(feeds, [graph.loss], graph.targets);
     this.stepsSinceLoad += 1;
+    this.syncedWith = null;
     return (loss?.data[0] as number | undefined) ?? Number.NaN;
   }
 
@@ -198,6 +240,7 @@ export class GraphEngine implements StepEngine {
     this.iterationsAtLoad += this.stepsSinceLoad;
     this.stepsSinceLoad = 0;
     this.weightsOf = model;
+    this.syncedWith = await this.stateIds(optimizer, model);
   }
 
   /** Loss and accuracy of the model in inference mode, on the inference graph over the same variables. */
@@ -219,6 +262,7 @@ export class GraphEngine implements StepEngine {
       this.weightsOf = model;
       // The slots still belong to the last load; a step needs a fresh one.
       this.stateOf = null;
+      this.syncedWith = null;
     }
     if (indices.length === 0)
       throw new Error('graph engine evaluate: no samples to evaluate (indices is empty)');
