@@ -1,8 +1,9 @@
 /**
  * What a round costs beyond training, per zoo model: a real amtoTraining run (M = 1, `--rounds` rounds
  * of c steps) on the real Temporal and MinIO, with the real activities on an in-process worker whose
- * interval-timing interceptor reports each trainInterval's phases; `--measure` names the round shown
- * (default 2: a steady round, after a first one on the same worker). From the workflow history: the
+ * interval-timing interceptor reports each trainInterval's phases; rounds `--measure` … `--rounds` − 1 are
+ * averaged (default: round 2 of 3, a steady round after a first one on the same worker; the last round
+ * is followed by final selection, not by a round). From the workflow history: the
  * interval's time between scheduling and the workflow seeing its result beyond the worker's own time
  * (waiting on Temporal), and the time from its result to the next round's interval being scheduled
  * (workflow tasks, run-state write, retention: *after interval*); the round is scheduled → next
@@ -12,6 +13,7 @@
  *
  *   node --import tsx bench/round-cost.ts [--models small-cnn,squeezenet1_1,mobilenet_v2,densenet121]
  *     [--interval 100] [--batch 16] [--rounds 3] [--measure 2] [--backend auto] [--engine auto] [--json]
+ *   node --import tsx bench/round-cost.ts --rounds 6   # rounds 2–5 averaged
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -57,6 +59,8 @@ interface RoundCost {
   arch: Arch;
   input: string;
   steps: number;
+  /** Steady rounds averaged. */
+  rounds: number;
   phases: PhaseTimes;
   /** Inside the activity but in no phase: dataset and split manifest, heartbeats. */
   otherInActivityMs: number;
@@ -82,7 +86,8 @@ async function measure(
   const interval = Number(values.interval);
   const rounds = Number(values.rounds);
   const measured = Number(values.measure);
-  if (!(measured >= 1 && measured < rounds)) throw new Error('--measure must name a round before the last');
+  if (!(measured >= 1 && measured < rounds))
+    throw new Error('--measure must name a round before the last (--rounds)');
   const side = inputSizeOf(arch);
   const workers = await Promise.all([
     Worker.create({
@@ -132,28 +137,47 @@ async function measure(
   const intervals = events.filter(
     (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'trainInterval',
   );
-  const scheduled = intervals[measured - 1];
-  const next = intervals[measured];
-  const completed = events.find(
-    (event) =>
-      String(event.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
-  );
   // One attempt per interval, in round order (the worker trains one at a time).
-  const timing = timings[measured - 1];
-  if (!scheduled || !next || !completed || timing === undefined || timings.length !== rounds)
-    throw new Error(`the ${arch} run's history lacks round ${measured}'s interval or the next round's`);
-  const intervalMs = millis(completed.eventTime) - millis(scheduled.eventTime);
-  const inPhases = intervalPhases.reduce((sum, phase) => sum + timing.phases[phase], 0);
-  const afterIntervalMs = millis(next.eventTime) - millis(completed.eventTime);
+  if (timings.length !== rounds || intervals.length !== rounds)
+    throw new Error(
+      `the ${arch} run trained ${timings.length} intervals (${intervals.length} scheduled), not ${rounds}`,
+    );
+  const costs = Array.from({ length: rounds - measured }, (_, i) => {
+    const round = measured + i;
+    const scheduled = intervals[round - 1];
+    const next = intervals[round];
+    const completed = events.find(
+      (event) =>
+        String(event.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+    );
+    const timing = timings[round - 1];
+    if (!scheduled || !next || !completed || timing === undefined)
+      throw new Error(`the ${arch} run's history lacks round ${round}'s interval or the next round's`);
+    const intervalMs = millis(completed.eventTime) - millis(scheduled.eventTime);
+    const inPhases = intervalPhases.reduce((sum, phase) => sum + timing.phases[phase], 0);
+    const afterIntervalMs = millis(next.eventTime) - millis(completed.eventTime);
+    return {
+      phases: timing.phases,
+      otherInActivityMs: timing.totalMs - inPhases,
+      temporalWaitMs: intervalMs - timing.totalMs,
+      afterIntervalMs,
+      roundMs: intervalMs + afterIntervalMs,
+    };
+  });
+  const mean = (of: (cost: (typeof costs)[number]) => number): number =>
+    costs.reduce((sum, cost) => sum + of(cost), 0) / costs.length;
   return {
     arch,
     input: `${side}×${side}×${arch === 'small-cnn' ? 1 : 3}`,
     steps: interval,
-    phases: timing.phases,
-    otherInActivityMs: timing.totalMs - inPhases,
-    temporalWaitMs: intervalMs - timing.totalMs,
-    afterIntervalMs,
-    roundMs: intervalMs + afterIntervalMs,
+    rounds: costs.length,
+    phases: Object.fromEntries(
+      intervalPhases.map((phase) => [phase, mean((cost) => cost.phases[phase])]),
+    ) as PhaseTimes,
+    otherInActivityMs: mean((cost) => cost.otherInActivityMs),
+    temporalWaitMs: mean((cost) => cost.temporalWaitMs),
+    afterIntervalMs: mean((cost) => cost.afterIntervalMs),
+    roundMs: mean((cost) => cost.roundMs),
   };
 }
 
@@ -170,7 +194,7 @@ async function main(): Promise<void> {
   try {
     if (!values.json) {
       console.log(
-        `backend ${backend.backend}; engine ${engine.detail}; M = 1, round ${values.measure} of ${values.rounds}, c = ${values.interval}, batch ${values.batch}`,
+        `backend ${backend.backend}; engine ${engine.detail}; M = 1, rounds ${values.measure}–${Number(values.rounds) - 1} of ${values.rounds} averaged, c = ${values.interval}, batch ${values.batch}`,
       );
       console.log(
         '| model | input | round s | load ckpt ms | build ms | train s | validate ms | save ms | other in activity ms | Temporal wait ms | after interval ms | non-training % | … at 10× faster steps % |',
