@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { Environment } from './environment';
+import { EnvironmentError } from './environment-error';
 import { ensureServerBinary, type ServerName } from './server-binaries';
 
 /** The custom search attributes the workflow upserts each round (registered at dev-server start). */
@@ -164,10 +165,30 @@ export async function serverStatus(environment: Environment): Promise<ServerStat
  * Starts whichever server is not already answering and waits until it is healthy. Servers that already
  * run (ours from an earlier start, or someone else's) are reused. Returns the names it started.
  */
+/**
+ * The servers amto starts are plaintext dev servers on this machine. TLS settings describe servers of the
+ * user's own: starting plaintext ones under them would only fail later, at every connection's handshake.
+ */
+function refuseTlsSettings(environment: Environment): void {
+  const asked: string[] = [];
+  if (environment.temporal.tls !== false)
+    asked.push(`Temporal over TLS (from ${environment.temporal.source})`);
+  if (environment.minio.useSSL) asked.push('MinIO over https (MINIO_ENDPOINT)');
+  if (asked.length > 0) {
+    throw new EnvironmentError(
+      `amto starts plaintext Temporal and MinIO dev servers on this machine, but the settings ask for ` +
+        `${asked.join(' and ')}: those name servers of your own, which amto does not start. Unset them ` +
+        '(TEMPORAL_TLS*, TEMPORAL_PROFILE, an http:// MINIO_ENDPOINT) to use local dev servers, or start ' +
+        'workers and runs against your servers without `amto infra up`.',
+    );
+  }
+}
+
 export async function startServers(
   environment: Environment,
   log: (line: string) => void = (line) => console.log(line),
 ): Promise<ServerName[]> {
+  refuseTlsSettings(environment);
   mkdirSync(runDir(environment), { recursive: true });
   mkdirSync(join(environment.cacheDir, 'data', 'minio'), { recursive: true });
   mkdirSync(join(environment.cacheDir, 'logs'), { recursive: true });

@@ -54,3 +54,28 @@ test('stop leaves servers it did not start alone', async () => {
   // Nothing of ours runs now, so stop has nothing to do, whatever else listens elsewhere.
   assert.deepEqual(await stopServers(environment, null, quiet), []);
 });
+
+test('TLS settings are refused before anything starts, naming them: amto starts plaintext servers only', async () => {
+  for (const [variables, named] of [
+    [{ TEMPORAL_TLS: 'true' }, /Temporal over TLS \(from TEMPORAL_\* variables\)/],
+    [{ MINIO_ENDPOINT: 'https://127.0.0.1:19100' }, /MinIO over https \(MINIO_ENDPOINT\)/],
+  ] as const) {
+    const asking = loadEnvironment({
+      ...process.env,
+      AMTO_CACHE_DIR: cacheDir,
+      TEMPORAL_ADDRESS: '127.0.0.1:17233',
+      MINIO_ENDPOINT: 'http://127.0.0.1:19100',
+      ...variables,
+    });
+    await assert.rejects(startServers(asking, quiet), (error: Error) => {
+      assert.match(error.message, named);
+      assert.match(error.message, /plaintext Temporal and MinIO dev servers/);
+      return true;
+    });
+    const status = await serverStatus(environment);
+    assert.ok(
+      status.every((server) => !server.healthy && !server.startedByUs),
+      `nothing started: ${JSON.stringify(status)}`,
+    );
+  }
+});
