@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +25,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /**
  * A MinIO server of the test's own (own port, own temp data dir, own random credentials) that the test
  * may kill, freeze and restart. The shared server on the configured endpoint is never touched.
@@ -39,22 +50,38 @@ export class PrivateMinio {
     readonly settings: MinioStoreSettings,
   ) {}
 
+  /**
+   * Ports are picked free and only then bound by MinIO, so another process can take one in between; a
+   * MinIO whose port is taken exits, and a few fresh pairs are tried before giving up.
+   */
   static async create(): Promise<PrivateMinio> {
     const binary = ensureServerBinary('minio', loadEnvironment().cacheDir, () => undefined);
     const dataDir = await mkdtemp(join(tmpdir(), 'amto-private-minio-'));
-    const [port, consolePort] = [await freePort(), await freePort()];
-    const settings: MinioStoreSettings = {
-      endPoint: '127.0.0.1',
-      port,
-      useSSL: false,
+    const credentials = {
       accessKey: `test-${randomBytes(4).toString('hex')}`,
       secretKey: `secret-${randomBytes(12).toString('hex')}`,
-      bucket: uniqueBucketName(),
-      region: 'us-east-1',
     };
-    const server = new PrivateMinio(binary, dataDir, port, consolePort, settings);
-    await server.start();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      let consolePort = await freePort();
+      while (consolePort === port) consolePort = await freePort();
+      const settings: MinioStoreSettings = {
+        endPoint: '127.0.0.1',
+        port,
+        useSSL: false,
+        ...credentials,
+        bucket: uniqueBucketName(),
+        region: 'us-east-1',
+      };
+      const server = new PrivateMinio(binary, dataDir, port, consolePort, settings);
+      try {
+        await server.start();
+        return server;
+      } catch (error) {
+        await server.kill();
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   get endpoint(): string {
@@ -93,7 +120,8 @@ export class PrivateMinio {
         (response) => response.ok,
         () => false,
       );
-      if (live) return;
+      // Its console listens a moment after the S3 port; a console port taken meanwhile makes it exit.
+      if (live && (await listening(this.consolePort)) && this.child.exitCode === null) return;
       await sleep(200);
     }
     throw new Error(`private MinIO did not become healthy at ${this.endpoint} within 30 s`);
