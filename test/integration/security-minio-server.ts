@@ -1,16 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { loadEnvironment } from '../../infra/environment';
 import { ensureServerBinary } from '../../infra/server-binaries';
 import type { CertificateFiles } from './security-certificates';
 import { freePort } from './storage/private-minio';
-
-const run = promisify(execFile);
 
 /**
  * A MinIO of the test's own serving https only, with a certificate from the test's CA (`--certs-dir`
@@ -65,16 +62,28 @@ export class TlsMinio {
     mkdirSync(join(mcConfigDir, 'certs', 'CAs'), { recursive: true });
     copyFileSync(ca, join(mcConfigDir, 'certs', 'CAs', 'test-ca.pem'));
     const server_ = new TlsMinio(child, endpoint, root, mcConfigDir, mc);
-    await server_.admin(['alias', 'set', 'test', endpoint, root.accessKey, root.secretKey]);
+    // Keys on stdin, never on a command line (where every user's `ps` sees them).
+    await server_.admin(['alias', 'set', 'test', endpoint], `${root.accessKey}\n${root.secretKey}\n`);
     return server_;
   }
 
-  /** `mc --config-dir … <args>`; mc's output is returned, never printed (it may echo a key). */
-  async admin(args: string[]): Promise<string> {
-    const { stdout } = await run(this.mc, ['--config-dir', this.mcConfigDir, '--no-color', ...args], {
+  /** `mc --config-dir … <args>` with `input` on stdin; mc's output is returned, never printed (it may echo a key). */
+  async admin(args: string[], input = ''): Promise<string> {
+    const child = spawn(this.mc, ['--config-dir', this.mcConfigDir, '--no-color', ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
       timeout: 30_000,
     });
-    return stdout;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdin.end(input);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    // The command line holds no secret, so naming it is safe; the output may hold one and stays out.
+    if (code !== 0) throw new Error(`mc ${args.slice(0, 3).join(' ')} … exited with code ${String(code)}`);
+    return output;
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -87,7 +96,7 @@ export class TlsMinio {
     writeFileSync(policyFile, JSON.stringify(policy));
     await this.admin(['admin', 'policy', 'create', 'test', `${name}-policy`, policyFile]);
     const user = { accessKey: name, secretKey: randomBytes(18).toString('hex') };
-    await this.admin(['admin', 'user', 'add', 'test', user.accessKey, user.secretKey]);
+    await this.admin(['admin', 'user', 'add', 'test', user.accessKey], `${user.secretKey}\n`);
     await this.admin(['admin', 'policy', 'attach', 'test', `${name}-policy`, '--user', user.accessKey]);
     return user;
   }
