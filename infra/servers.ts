@@ -162,10 +162,6 @@ export async function serverStatus(environment: Environment): Promise<ServerStat
 }
 
 /**
- * Starts whichever server is not already answering and waits until it is healthy. Servers that already
- * run (ours from an earlier start, or someone else's) are reused. Returns the names it started.
- */
-/**
  * The servers amto starts are plaintext dev servers on this machine. TLS settings describe servers of the
  * user's own: starting plaintext ones under them would only fail later, at every connection's handshake.
  */
@@ -184,6 +180,10 @@ function refuseTlsSettings(environment: Environment): void {
   }
 }
 
+/**
+ * Starts whichever server is not already answering and waits until it is healthy. Servers that already
+ * run (ours from an earlier start, or someone else's) are reused. Returns the names it started.
+ */
 export async function startServers(
   environment: Environment,
   log: (line: string) => void = (line) => console.log(line),
