@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidDocumentError, integer, parseDocument } from '../amto';
 import { CorruptObjectError } from '../storage/errors';
 import type { ObjectStore } from '../storage/object-store';
+import { recordedDigestSchema } from './dataset-digest';
 
 const indices = z.array(integer(0), 'must be a list of sample indices');
 
@@ -16,7 +17,7 @@ const splitManifestSchema = z
       .optional(),
     datasetSize: integer(2),
     /** `datasetDigest` of the data prepareRun decoded; every training and evaluating worker checks it. */
-    datasetDigest: z.string('must be a dataset digest').optional(),
+    datasetDigest: recordedDigestSchema.optional(),
     splits: z
       .array(z.object({ train: indices, validation: indices }), 'must be a list of splits, one per task')
       .min(1, 'must list one split per task'),

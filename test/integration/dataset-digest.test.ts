@@ -79,7 +79,7 @@ test('a training worker that decodes other data than prepareRun did fails the ru
       text += ` <- ${(cause as { type?: string }).type ?? cause.name}: ${cause.message}`;
     }
     assert.match(text, /InvalidDataset: run digest-\w+: this worker decoded a different dataset/, text);
-    assert.match(text, /digest [0-9a-f]{32}, the split manifest records [0-9a-f]{32}/, text);
+    assert.match(text, /digest v2:[0-9a-f]{32}, the split manifest records v2:[0-9a-f]{32}/, text);
     const { events } = await handle.fetchHistory();
     const trained = (events ?? []).filter((event) => event.activityTaskCompletedEventAttributes).length;
     assert.equal(trained, 1, 'only prepareRun completed: no interval trained on the other data');
